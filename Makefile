@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# The workbench of the lazy-mmu-range series. See README.md.
+
+.PHONY: help check demo status export worktree am textsize bisect-build
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## check         apply the series to Linux 7.3, checkpatch, kernel-doc, KUnit (x86_64, s390)
+check:
+	@scripts/check.sh
+
+## demo          build the patched s390 kernel and boot it under QEMU
+demo:
+	@scripts/demo.sh
+
+## worktree      create linux/: base + series as commits, to edit the series
+worktree:
+	@scripts/series.sh worktree
+
+## export        write the commits of linux/ back to patches/
+export:
+	@scripts/series.sh export
+
+## status        say whether linux/ has commits or edits not yet exported
+status:
+	@scripts/series.sh status
+
+## am            KSRC=/path/to/linux: apply the series to your tree on a new branch
+am:
+	@scripts/series.sh am
+
+## textsize      .text of the converted objects, v7.3 vs series (x86_64, arm64)
+textsize:
+	@scripts/textsize.sh
+
+## bisect-build  build every prefix of the series (s390, x86_64)
+bisect-build:
+	@scripts/bisect-build.sh

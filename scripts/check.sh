@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: apply the series to a pristine base, check its style and
+# kernel-doc, and run its KUnit suites on x86_64 and s390 under QEMU.
+# Prints one TAP line per check and ends with "N passed, N failed".
+. "$(dirname "$0")/lib.sh"
+. "$REPO/scripts/tap.sh"
+. "$REPO/scripts/kunit.sh"
+
+ensure_deps
+ensure_base
+mkdir -p "$OUT"
+
+log "applying the series to $BASE_TAG"
+if head=$(apply_series $(series)); then
+	tap_ok "series applies to $BASE_TAG with git am (no reject, no fuzz)"
+else
+	tap_not_ok "series applies to $BASE_TAG with git am (no reject, no fuzz)"
+	tap_summary
+	exit 1
+fi
+checkout_src "$head"
+
+log "checkpatch --strict"
+for p in $(series); do
+	res=$(cd "$SRC" && scripts/checkpatch.pl --strict --no-color --show-types "$p" 2>&1 || true)
+	sum=$(echo "$res" | grep -E '^total: ' | tail -1)
+	nerr=$(echo "$sum" | sed -n 's/^total: \([0-9]*\) errors.*/\1/p')
+	[[ -n $nerr ]] || nerr=1
+	echo "$res" | grep -E '^(ERROR|WARNING|CHECK):' | sed 's/^/# /' || true
+	tap_result $((nerr == 0)) "checkpatch --strict $(basename "$p") (${sum#total: })"
+done
+
+# kernel-doc: the files of the series that carry kernel-doc comments must
+# not gain warnings.
+log "kernel-doc"
+files=$(git -C "$SRC" diff --name-only "$BASE_TAG" HEAD -- '*.c' '*.h')
+for f in $files; do
+	grep -q '^/\*\*' "$SRC/$f" || continue
+	count() { (cd "$SRC" && scripts/kernel-doc -none -Wall "$f" 2>&1 | grep -c -i 'warning\|error') || true; }
+	after=$(count)
+	git -C "$SRC" show "$BASE_TAG:$f" >/dev/null 2>&1 &&
+		before=$(cd "$SRC" && git show "$BASE_TAG:$f" >"$OUT/kdoc.tmp" &&
+			 scripts/kernel-doc -none -Wall "$OUT/kdoc.tmp" 2>&1 |
+			 grep -c -i 'warning\|error' || true) || before=0
+	tap_result $((after <= before)) "kernel-doc $f ($after warnings, $before in $BASE_TAG)"
+done
+rm -f "$OUT/kdoc.tmp"
+
+kunit_run x86_64
+kunit_run s390
+
+tap_summary

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the workbench. Sourced by the other scripts; never run.
+#
+# Layout:
+#   $CACHE/apt        private apt state used to download the base kernel
+#   $CACHE/src        git repository: the pristine base (tag $BASE_TAG) and,
+#                     checked out, base + series as built by `make check`
+#   $CACHE/apply      git worktree of $CACHE/src where the series is applied
+#   $CACHE/build/*    out-of-tree kernel builds
+#   $CACHE/ccache     compiler cache
+#   $REPO/linux       developer work tree (git clone sharing $CACHE/src)
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${LMR_CACHE:-$HOME/.cache/lazy-mmu-range}
+PATCHES=$REPO/patches
+OUT=$REPO/out
+SRC=$CACHE/src
+WORKTREE=$REPO/linux
+
+BASE_PKG=linux-source-7.3
+BASE_SUITE=trixie-backports
+BASE_TAG=v7.3-base
+BASE_VERSION_RE='^7\.3(\.[0-9]+)?$'
+
+IDENT_NAME='lazy-mmu-range developers'
+IDENT_EMAIL='dev@lazy-mmu-range.invalid'
+export GIT_AUTHOR_NAME=$IDENT_NAME GIT_AUTHOR_EMAIL=$IDENT_EMAIL
+export GIT_COMMITTER_NAME=$IDENT_NAME GIT_COMMITTER_EMAIL=$IDENT_EMAIL
+
+export CCACHE_DIR=$CACHE/ccache
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Debian's ccache masquerade directory: gcc and the cross compilers.
+export PATH=/usr/lib/ccache:$PATH
+JOBS=${JOBS:-$(nproc)}
+
+T0=${T0:-$(date +%s)}
+export T0
+
+log() { printf '[%4ds] %s\n' $(($(date +%s) - T0)) "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages the workbench needs, as "command-or-file:package".
+DEPS=(
+	s390x-linux-gnu-gcc:gcc-s390x-linux-gnu
+	aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
+	qemu-system-s390x:qemu-system-misc
+	qemu-system-x86_64:qemu-system-x86
+	bc:bc flex:flex bison:bison
+	/usr/include/libelf.h:libelf-dev
+	/usr/include/openssl/ssl.h:libssl-dev
+	/usr/s390x-linux-gnu/lib/libc.a:libc6-dev-s390x-cross
+	ccache:ccache python3:python3 git:git xz:xz-utils
+	make:make gcc:gcc perl:perl
+)
+
+# Install what is missing (as root), or say exactly what to install.
+ensure_deps() {
+	local want=() d
+	for d in "${DEPS[@]}"; do
+		case ${d%%:*} in
+		/*) [[ -e ${d%%:*} ]] ;;
+		*) command -v "${d%%:*}" >/dev/null ;;
+		esac || want+=("${d#*:}")
+	done
+	((${#want[@]})) || return 0
+	if [[ $(id -u) != 0 ]]; then
+		die "missing packages; run: sudo apt-get install ${want[*]}"
+	fi
+	log "installing ${want[*]}"
+	apt-get update -qq >/dev/null ||
+		die "apt-get update failed; then run: apt-get install ${want[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" \
+		>/dev/null || die "could not install: ${want[*]}"
+}
+
+# The Debian mirror this machine already uses, read from its apt setup.
+debian_mirror() {
+	local codename uri
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' |
+	      awk -v s="$codename" '$2 == s { print $1; exit }')
+	[[ -n $uri ]] || die "no apt source for Debian '$codename' found in the apt configuration"
+	echo "$uri"
+}
+
+# Download the base kernel package through a private apt source list.
+fetch_base_deb() {
+	local apt=$CACHE/apt deb
+	deb=$(ls "$apt"/${BASE_PKG}_*.deb 2>/dev/null | tail -1 || true)
+	if [[ -n $deb ]]; then
+		echo "$deb"
+		return
+	fi
+	mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $BASE_SUITE main" \
+		>"$apt/sources.list"
+	local opts=(-o Dir::Etc::SourceList="$apt/sources.list"
+		    -o Dir::Etc::SourceParts=/dev/null
+		    -o Dir::State::Lists="$apt/lists"
+		    -o Dir::Cache="$apt" -o APT::Sandbox::User=root)
+	log "fetching $BASE_PKG from $BASE_SUITE"
+	apt-get "${opts[@]}" update -qq >&2 || die "apt-get update of $BASE_SUITE failed"
+	(cd "$apt" && apt-get "${opts[@]}" download -qq "$BASE_PKG" >&2) ||
+		die "could not download $BASE_PKG from $BASE_SUITE"
+	ls "$apt"/${BASE_PKG}_*.deb | tail -1
+}
+
+# Create $SRC: a git repository whose tag $BASE_TAG is the pristine base.
+ensure_base() {
+	if git -C "$SRC" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null 2>&1; then
+		return
+	fi
+	local deb tmp ver
+	deb=$(fetch_base_deb)
+	tmp=$CACHE/unpack
+	rm -rf "$tmp" "$SRC"
+	mkdir -p "$tmp"
+	log "unpacking $(basename "$deb")"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards '*.tar.xz'
+	tar -xf "$tmp"/usr/src/${BASE_PKG}.tar.xz -C "$tmp"
+	mv "$tmp/$BASE_PKG" "$SRC"
+	rm -rf "$tmp"
+	ver=$(make -s -C "$SRC" kernelversion)
+	[[ $ver =~ $BASE_VERSION_RE ]] ||
+		die "$(basename "$deb") holds Linux $ver, not 7.3.x"
+	log "importing Linux $ver into $SRC"
+	git -C "$SRC" init -q
+	git -C "$SRC" add -A -f .
+	GIT_AUTHOR_DATE='2026-01-01T00:00:00Z' GIT_COMMITTER_DATE='2026-01-01T00:00:00Z' \
+		git -C "$SRC" commit -q -m "Linux $ver ($(basename "$deb" .deb))"
+	git -C "$SRC" tag "$BASE_TAG"
+}
+
+series() { ls "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-'; }
+
+# Apply the series in the scratch worktree $CACHE/apply: fails on any
+# reject (git am accepts no fuzz). Prints the resulting commit.
+apply_series() {
+	local apply=$CACHE/apply
+	if [[ ! -e $apply/.git ]]; then
+		git -C "$SRC" worktree prune
+		git -C "$SRC" worktree add -q --detach "$apply" "$BASE_TAG" >&2
+	fi
+	git -C "$apply" am --abort >/dev/null 2>&1 || true
+	git -C "$apply" checkout -q -f --detach "$BASE_TAG"
+	git -C "$apply" clean -q -fdx
+	GIT_COMMITTER_DATE='2026-01-01T00:00:00Z' \
+		git -C "$apply" am -q --whitespace=error-all "$@" >&2 || {
+		git -C "$apply" am --abort >/dev/null 2>&1 || true
+		return 1
+	}
+	git -C "$apply" rev-parse HEAD
+}
+
+# Check out a commit in $SRC, rewriting only the files that differ, so that
+# incremental builds stay incremental.
+checkout_src() {
+	git -C "$SRC" checkout -q -f --detach "$1"
+	git -C "$SRC" clean -q -fd
+}

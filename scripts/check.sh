@@ -1,10 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make check: apply the series to a pristine base, check its style and
-# kernel-doc, and run its KUnit suites on x86_64 and s390 under QEMU.
+# kernel-doc, build our QEMU and run the bare-metal IPTE test on it, and run
+# the series' KUnit suites on x86_64 and s390 under QEMU.
 # Prints one TAP line per check and ends with "N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/tap.sh"
+. "$REPO/scripts/qemu.sh"
+. "$REPO/scripts/ipte-test.sh"
 . "$REPO/scripts/kunit.sh"
 
 ensure_deps
@@ -49,6 +52,14 @@ for f in $(git -C "$SRC" diff --name-only "$BASE_TAG" HEAD -- '*.c' '*.h'); do
 	tap_result $((after <= before)) "kernel-doc $f ($after warnings, $before in $BASE_TAG)"
 done
 rm -f "$OUT"/kernel-doc-base.*
+
+log "building our QEMU (log: $QEMU_DIR/build.log)"
+if (ensure_qemu); then
+	tap_ok "our QEMU (qemu/patches on Debian's QEMU 7.2) and the IPTE plugin build"
+	ipte_test_run
+else
+	tap_not_ok "our QEMU (qemu/patches on Debian's QEMU 7.2) and the IPTE plugin build"
+fi
 
 kunit_run x86_64
 kunit_run s390

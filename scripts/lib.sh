@@ -2,7 +2,7 @@
 # Shared helpers of the workbench. Sourced by the other scripts; never run.
 #
 # Layout:
-#   $CACHE/apt        private apt state used to download the base kernel
+#   $CACHE/dl         downloaded packages (base kernel, QEMU source)
 #   $CACHE/src        git repository: the pristine base (tag $BASE_TAG) and,
 #                     checked out, base + series as built by `make check`
 #   $CACHE/apply      git worktree of $CACHE/src where the series is applied
@@ -53,6 +53,11 @@ DEPS=(
 	/usr/s390x-linux-gnu/lib/libc.a:libc6-dev-s390x-cross
 	ccache:ccache python3:python3 git:git xz:xz-utils
 	make:make gcc:gcc perl:perl
+	# to build our QEMU (scripts/qemu.sh)
+	meson:meson ninja:ninja-build pkg-config:pkg-config dpkg-source:dpkg-dev
+	/usr/include/glib-2.0/glib.h:libglib2.0-dev
+	/usr/include/pixman-1/pixman.h:libpixman-1-dev
+	/usr/include/libfdt.h:libfdt-dev
 )
 
 # Install what is missing (as root), or say exactly what to install.
@@ -85,26 +90,42 @@ debian_mirror() {
 	echo "$uri"
 }
 
-# Download the base kernel package through a private apt source list.
-fetch_base_deb() {
-	local apt=$CACHE/apt deb
-	deb=$(ls "$apt"/${BASE_PKG}_*.deb 2>/dev/null | tail -1 || true)
-	if [[ -n $deb ]]; then
-		echo "$deb"
-		return
+# private_apt DIR LINE ARGS...: run "apt-get ARGS" in DIR with an apt setup
+# of our own whose only source is LINE, where MIRROR stands for this
+# machine's Debian mirror. The setup lives in a temporary directory that is
+# removed afterwards, so no mirror name stays on disk.
+private_apt() {
+	local dir=$1 line=$2 tmp rc=0 opts
+	shift 2
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial"
+	echo "${line/MIRROR/$(debian_mirror)}" >"$tmp/sources.list"
+	opts=(-o Dir::Etc::SourceList="$tmp/sources.list"
+	      -o Dir::Etc::SourceParts=/dev/null
+	      -o Dir::State::Lists="$tmp/lists"
+	      -o Dir::Cache="$tmp/cache" -o APT::Sandbox::User=root)
+	if apt-get "${opts[@]}" update -qq >&2; then
+		(cd "$dir" && apt-get "${opts[@]}" "$@" >&2) || rc=$?
+	else
+		rc=$?
 	fi
-	mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) $BASE_SUITE main" \
-		>"$apt/sources.list"
-	local opts=(-o Dir::Etc::SourceList="$apt/sources.list"
-		    -o Dir::Etc::SourceParts=/dev/null
-		    -o Dir::State::Lists="$apt/lists"
-		    -o Dir::Cache="$apt" -o APT::Sandbox::User=root)
-	log "fetching $BASE_PKG from $BASE_SUITE"
-	apt-get "${opts[@]}" update -qq >&2 || die "apt-get update of $BASE_SUITE failed"
-	(cd "$apt" && apt-get "${opts[@]}" download -qq "$BASE_PKG" >&2) ||
-		die "could not download $BASE_PKG from $BASE_SUITE"
-	ls "$apt"/${BASE_PKG}_*.deb | tail -1
+	rm -rf "$tmp"
+	return $rc
+}
+
+# Download the base kernel package; print its path.
+fetch_base_deb() {
+	local dir=$CACHE/dl deb
+	mkdir -p "$dir"
+	deb=$(ls "$dir"/${BASE_PKG}_*.deb 2>/dev/null | tail -1 || true)
+	if [[ -z $deb ]]; then
+		log "fetching $BASE_PKG from $BASE_SUITE"
+		private_apt "$dir" "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] MIRROR $BASE_SUITE main" \
+			download -qq "$BASE_PKG" ||
+			die "could not download $BASE_PKG from $BASE_SUITE"
+		deb=$(ls "$dir"/${BASE_PKG}_*.deb | tail -1)
+	fi
+	echo "$deb"
 }
 
 # Create $SRC: a git repository whose tag $BASE_TAG is the pristine base.

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+# s390 guest kernels and their boot under QEMU. Sourced after lib.sh.
+
+# build_s390_kernel NAME COMMIT FRAGMENT...: build bzImage of COMMIT (checked
+# out in $SRC) in $CACHE/build/NAME from the Kconfig defaults plus the
+# fragments; prints the build directory (arch/s390/boot/bzImage and
+# usr/gen_init_cpio are in it).
+build_s390_kernel() {
+	local name=$1 commit=$2 dir=$CACHE/build/$1
+	shift 2
+	local mk=(make -s -C "$SRC" O="$dir" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$JOBS")
+	checkout_src "$commit"
+	mkdir -p "$dir"
+	if ! cat "$@" | cmp -s - "$dir/.fragments"; then
+		cat "$@" >"$dir/.config"
+		"${mk[@]}" olddefconfig >&2
+		cat "$@" >"$dir/.fragments"
+	fi
+	log "building the s390 kernel $name ($(git -C "$SRC" log -1 --format=%s "$commit"))"
+	"${mk[@]}" bzImage usr/gen_init_cpio >&2
+	echo "$dir"
+}
+
+# build_initramfs GEN_INIT_CPIO: the guest's init in an initramfs; prints
+# its path.
+build_initramfs() {
+	local dir=$OUT/guest
+	mkdir -p "$dir"
+	s390x-linux-gnu-gcc -static -O2 -Wall -pthread -o "$dir/init" "$REPO/guest/init.c"
+	cat >"$dir/initramfs.list" <<LIST
+dir /dev 755 0 0
+nod /dev/console 600 0 0 c 5 1
+file /init $dir/init 755 0 0
+LIST
+	"$1" "$dir/initramfs.list" >"$dir/initramfs.cpio"
+	echo "$dir/initramfs.cpio"
+}
+
+# boot_s390 LOG KERNEL INITRAMFS APPEND QEMU-COMMAND...: boot to the guest's
+# init and power off; the console goes to LOG.
+boot_s390() {
+	local logf=$1 kernel=$2 initrd=$3 append=$4
+	shift 4
+	timeout 900 "$@" -nodefaults -nographic -no-reboot -serial stdio \
+		-machine s390-ccw-virtio -m 1024 -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 rdinit=/init panic=-1 $append" \
+		</dev/null >"$logf" 2>&1 || true
+}

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+# Our QEMU: Debian 12's QEMU 7.2 source with qemu/patches applied (the
+# IPTE-range facility in TCG, an IPTE trace event), built for s390x only,
+# and the IPTE counting plugin. Sourced after lib.sh.
+#
+#   $CACHE/qemu/src      git repository: Debian's source (tag base) + patches
+#   $CACHE/qemu/build    the build
+#
+# QEMU=stock selects Debian's qemu-system-s390x instead, for A/B runs.
+
+QEMU_DIR=$CACHE/qemu
+QEMU_SRC=$QEMU_DIR/src
+QEMU_BUILD=$QEMU_DIR/build
+QEMU_PLUGIN=$QEMU_BUILD/ipte-count.so
+
+# Unpack Debian's QEMU source (with Debian's patches) into $QEMU_SRC.
+ensure_qemu_src() {
+	git -C "$QEMU_SRC" rev-parse -q --verify refs/tags/base >/dev/null 2>&1 && return
+	local dsc
+	mkdir -p "$CACHE/dl"
+	dsc=$(ls "$CACHE"/dl/qemu_*.dsc 2>/dev/null | tail -1 || true)
+	if [[ -z $dsc ]]; then
+		log "fetching Debian's QEMU source package"
+		private_apt "$CACHE/dl" "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] MIRROR bookworm main" \
+			source --download-only -qq qemu ||
+			die "could not download the qemu source package"
+		dsc=$(ls "$CACHE"/dl/qemu_*.dsc | tail -1)
+	fi
+	log "unpacking $(basename "$dsc")"
+	rm -rf "$QEMU_SRC"
+	mkdir -p "$QEMU_DIR"
+	dpkg-source -q -x "$dsc" "$QEMU_SRC" >/dev/null
+	git -C "$QEMU_SRC" init -q
+	git -C "$QEMU_SRC" add -A -f .
+	GIT_AUTHOR_DATE='2026-01-01T00:00:00Z' GIT_COMMITTER_DATE='2026-01-01T00:00:00Z' \
+		git -C "$QEMU_SRC" commit -q -m "$(basename "$dsc" .dsc)"
+	git -C "$QEMU_SRC" tag base
+}
+
+qemu_series() { ls "$REPO"/qemu/patches/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-'; }
+
+# Build our qemu-system-s390x and the plugin (incrementally).
+ensure_qemu() {
+	ensure_qemu_src
+	local want have
+	want=$(cat $(qemu_series) | sha1sum | cut -c1-40)
+	have=$(cat "$QEMU_DIR/applied" 2>/dev/null || true)
+	if [[ $want != "$have" ]]; then
+		log "applying qemu/patches to Debian's QEMU"
+		git -C "$QEMU_SRC" am --abort >/dev/null 2>&1 || true
+		git -C "$QEMU_SRC" checkout -q -f --detach base
+		git -C "$QEMU_SRC" am -q $(qemu_series) ||
+			die "qemu/patches do not apply to Debian's QEMU source"
+		echo "$want" >"$QEMU_DIR/applied"
+	fi
+	if [[ ! -f $QEMU_BUILD/build.ninja ]]; then
+		log "configuring QEMU (s390x-softmmu, plugins, no docs or tools)"
+		rm -rf "$QEMU_BUILD"
+		mkdir -p "$QEMU_BUILD"
+		(cd "$QEMU_BUILD" && "$QEMU_SRC"/configure --target-list=s390x-softmmu \
+			--without-default-features --disable-docs --disable-tools \
+			--disable-werror --enable-plugins --disable-install-blobs \
+			--enable-trace-backends=log) >"$QEMU_DIR/configure.log" 2>&1 ||
+			die "QEMU configure failed; see $QEMU_DIR/configure.log"
+	fi
+	log "building qemu-system-s390x in $QEMU_BUILD"
+	ninja -C "$QEMU_BUILD" -j "$JOBS" qemu-system-s390x >"$QEMU_DIR/build.log" 2>&1 ||
+		{ tail -20 "$QEMU_DIR/build.log"; die "QEMU build failed; see $QEMU_DIR/build.log"; }
+	# shellcheck disable=SC2046
+	gcc -shared -fPIC -O2 -Wall -Werror -I"$QEMU_SRC/include/qemu" \
+		$(pkg-config --cflags glib-2.0) -o "$QEMU_PLUGIN" \
+		"$REPO/qemu/plugin/ipte-count.c" || die "the plugin does not build"
+}
+
+# The qemu-system-s390x command to use: ours, or Debian's with QEMU=stock.
+qemu_s390x() {
+	if [[ ${QEMU:-} == stock ]]; then
+		echo qemu-system-s390x
+	else
+		echo "$QEMU_BUILD/qemu-system-s390x -L /usr/share/qemu"
+	fi
+}

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The workbench of the lazy-mmu-range series. See README.md.
 
-.PHONY: help check demo status export worktree am textsize bisect-build
+.PHONY: help check demo status export worktree am textsize bisect-build qemu ipte-pagealloc
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -37,3 +37,11 @@ textsize:
 ## bisect-build  build every prefix of the series (s390, x86_64)
 bisect-build:
 	@scripts/bisect-build.sh
+
+## qemu          build our QEMU (IPTE-range facility, IPTE trace) and the IPTE plugin
+qemu:
+	@bash -c '. scripts/lib.sh; . scripts/qemu.sh; ensure_deps; ensure_qemu; log "built $$QEMU_BUILD/qemu-system-s390x and $$QEMU_PLUGIN"'
+
+## ipte-pagealloc  v7.3 + debug_pagealloc=on on our QEMU: range IPTEs seen, ipter=on/off
+ipte-pagealloc:
+	@scripts/ipte-pagealloc.sh

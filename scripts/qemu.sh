@@ -29,7 +29,9 @@ ensure_qemu_src() {
 	log "unpacking $(basename "$dsc")"
 	rm -rf "$QEMU_SRC"
 	mkdir -p "$QEMU_DIR"
-	dpkg-source -q -x "$dsc" "$QEMU_SRC" >/dev/null
+	# (no keyring for the uploader's signature here: apt checked the files)
+	dpkg-source -q -x "$dsc" "$QEMU_SRC" >"$QEMU_DIR/unpack.log" 2>&1 ||
+		die "could not unpack $(basename "$dsc"); see $QEMU_DIR/unpack.log"
 	git -C "$QEMU_SRC" init -q
 	git -C "$QEMU_SRC" add -A -f .
 	GIT_AUTHOR_DATE='2026-01-01T00:00:00Z' GIT_COMMITTER_DATE='2026-01-01T00:00:00Z' \

@@ -11,7 +11,7 @@ ensure_deps
 ensure_base
 head=$(apply_series $(series)) || die "the series does not apply"
 build=$(build_s390_kernel demo-s390 "$head" "$REPO/config/s390-demo.config")
-initrd=$(build_initramfs "$build/usr/gen_init_cpio")
+initrd=$(build_initramfs)
 
 log "booting under qemu-system-s390x -smp $SMP (console: out/demo-boot.log)"
 boot_s390 "$OUT/demo-boot.log" "$build/arch/s390/boot/bzImage" "$initrd" "" \

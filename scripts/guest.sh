@@ -3,8 +3,7 @@
 
 # build_s390_kernel NAME COMMIT FRAGMENT...: build bzImage of COMMIT (checked
 # out in $SRC) in $CACHE/build/NAME from the Kconfig defaults plus the
-# fragments; prints the build directory (arch/s390/boot/bzImage and
-# usr/gen_init_cpio are in it).
+# fragments; prints the build directory (arch/s390/boot/bzImage is in it).
 build_s390_kernel() {
 	local name=$1 commit=$2 dir=$CACHE/build/$1
 	shift 2
@@ -17,22 +16,23 @@ build_s390_kernel() {
 		cat "$@" >"$dir/.fragments"
 	fi
 	log "building the s390 kernel $name ($(git -C "$SRC" log -1 --format=%s "$commit"))"
-	"${mk[@]}" bzImage usr/gen_init_cpio >&2
+	"${mk[@]}" bzImage >&2
 	echo "$dir"
 }
 
-# build_initramfs GEN_INIT_CPIO: the guest's init in an initramfs; prints
-# its path.
+# build_initramfs: the guest's init in an initramfs, packed with the
+# kernel's own gen_init_cpio; prints its path.
 build_initramfs() {
 	local dir=$OUT/guest
 	mkdir -p "$dir"
+	gcc -O2 -o "$dir/gen_init_cpio" "$SRC/usr/gen_init_cpio.c"
 	s390x-linux-gnu-gcc -static -O2 -Wall -pthread -o "$dir/init" "$REPO/guest/init.c"
 	cat >"$dir/initramfs.list" <<LIST
 dir /dev 755 0 0
 nod /dev/console 600 0 0 c 5 1
 file /init $dir/init 755 0 0
 LIST
-	"$1" "$dir/initramfs.list" >"$dir/initramfs.cpio"
+	"$dir/gen_init_cpio" "$dir/initramfs.list" >"$dir/initramfs.cpio"
 	echo "$dir/initramfs.cpio"
 }
 

@@ -11,6 +11,7 @@
 #   $REPO/linux       developer work tree (git clone sharing $CACHE/src)
 
 set -euo pipefail
+shopt -s inherit_errexit
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${LMR_CACHE:-$HOME/.cache/lazy-mmu-range}

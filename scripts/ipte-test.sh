@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # ipte_test_run: the bare-metal IPTE test (qemu/ipte-test) on our QEMU with
 # ipter=on and with ipter=off (the stock behaviour); re-emits each of its TAP
-# lines. Sourced after lib.sh, tap.sh and qemu.sh.
+# lines, and checks that the IPTE plugin counts, per phase, the global and
+# local IPTEs the test says it issued. Sourced after lib.sh, tap.sh and
+# qemu.sh.
 
 ipte_test_run() {
 	local dir=$OUT/ipte-test mode line logf
@@ -15,6 +17,7 @@ ipte_test_run() {
 			-cpu max,ipter=$mode -nodefaults -display none \
 			-serial stdio -m 128M -action panic=exit-failure \
 			-kernel "$dir/ipte-test.elf" -append "ipter=$mode" \
+			-plugin "$QEMU_PLUGIN" -d plugin -D "$dir/ipter-$mode.plugin" \
 			</dev/null >"$logf" 2>&1 || true
 		grep -aq '^ok \|^not ok ' "$logf" ||
 			{ tail -5 "$logf" | sed 's/^/# /'; tap_not_ok "ipte-test ipter=$mode ran"; continue; }
@@ -26,5 +29,21 @@ ipte_test_run() {
 		done < <(grep -a '^ok \|^not ok ' "$logf" | tr -d '\r')
 		grep -aq '^ipte-test: .* passed, 0 failed' "$logf" ||
 			tap_not_ok "ipte-test ipter=$mode completed (no crash, no missing check)"
+		plugin_counts_match "$logf" "$dir/ipter-$mode.plugin" "ipter=$mode"
 	done
+}
+
+# plugin_counts_match CONSOLE PLUGIN-LOG WHAT: for each phase the guest
+# reports ("# phase N issued ipte_global G ipte_local L"), the plugin must
+# have counted the same ("ipte-count: phase N runs 1 ... ipte_global G
+# ipte_local L ...").
+plugin_counts_match() {
+	local n g l got
+	while read -r n g l; do
+		got=$(awk -v n="$n" '$1 == "ipte-count:" && $2 == "phase" && $3 == n {
+			for (i = 4; i < NF; i++) { if ($i == "ipte_global") g = $(i + 1); if ($i == "ipte_local") l = $(i + 1) }
+			print g, l }' "$2")
+		tap_result "$([[ $got == "$g $l" ]] && echo 1 || echo 0)" \
+			"ipte-count plugin, $3, phase $n: $g global and $l local IPTEs as issued (counted: ${got:-none})"
+	done < <(tr -d '\r' <"$1" | awk '$1 == "#" && $2 == "phase" && $4 == "issued" { print $3, $6, $8 }')
 }

@@ -286,10 +286,34 @@ static void __attribute__((noreturn)) finish(void)
  * Phase markers for the ipte-count plugin (../plugin/ipte-count.c):
  * BRCL 0 with immediate 0x5048xxxx, a no-op.
  */
-#define PHASE_BEGIN(n) \
-	asm volatile(".insn rilu,0xc00400000000,0,%0" :: "i" (0x50480000 + (n)))
-#define PHASE_END(n) \
-	asm volatile(".insn rilu,0xc00400000000,0,%0" :: "i" (0x50488000 + (n)))
+#define PHASE_BEGIN(n) do {						\
+	issued[0] = issued[1] = 0;					\
+	asm volatile(".insn rilu,0xc00400000000,0,%0" :: "i" (0x50480000 + (n))); \
+} while (0)
+#define PHASE_END(n) do {						\
+	asm volatile(".insn rilu,0xc00400000000,0,%0" :: "i" (0x50488000 + (n))); \
+	print("# phase %d issued ipte_global %lu ipte_local %lu\n", (n),	\
+	      issued[0], issued[1]);					\
+} while (0)
+
+/*
+ * The IPTEs this program executes in the current phase, global and local
+ * (M4's LC bit), for the workbench to compare with the plugin's counts.
+ */
+static unsigned long issued[2];
+
+static int ipte_counted(unsigned long pto, unsigned long regs[2], int local)
+{
+	issued[!!local]++;
+	return ipte_try(pto, regs, local);
+}
+
+static int ipte_then_load_counted(unsigned long pto, unsigned long regs[2],
+				  int local, unsigned long addr)
+{
+	issued[!!local]++;
+	return ipte_then_load(pto, regs, local, addr);
+}
 
 /* ---- machine helpers ---- */
 
@@ -421,7 +445,7 @@ static void check_range_basic(void)
 	reset_test_tables();
 	regs[0] = test_va(0, 10);
 	regs[1] = 0x1234567800abcd05UL;
-	rc = ipte_try(pto_of(0, 10), regs, 0);
+	rc = ipte_counted(pto_of(0, 10), regs, 0);
 	check(rc == 0, "range IPTE (index 10, count 5) completes (pgm 0x%x)",
 	      rc);
 	check(table_ok(0, 10, 15),
@@ -435,7 +459,7 @@ static void check_range_basic(void)
 	reset_test_tables();
 	regs[0] = test_va(1, 200);
 	regs[1] = 0;
-	rc = ipte_try(pto_of(1, 0), regs, 1);
+	rc = ipte_counted(pto_of(1, 0), regs, 1);
 	check(rc == 0 && table_ok(1, 200, 200) &&
 	      regs[0] == test_va(1, 201) && regs[1] == 0xff,
 	      "count 0: one entry, R2 + 1 page, R3 = 255 (local)");
@@ -449,6 +473,7 @@ static void check_linux_loop(void)
 	reset_test_tables();
 	/* __ptep_ipte_range() of arch/s390/include/asm/pgtable.h */
 	do {
+		issued[0]++;
 		asm volatile("	ipte	%[r1],%[r2],%[r3],0"
 			     : [r2] "+a" (address), [r3] "+a" (nr)
 			     : [r1] "a" (pto) : "memory");
@@ -477,7 +502,7 @@ static void check_tlb_purge(int local)
 	      first - 1, last + 1);
 	regs[0] = test_va(0, first);
 	regs[1] = last - first;
-	rc = ipte_try(pto_of(0, first), regs, local);
+	rc = ipte_counted(pto_of(0, first), regs, local);
 	check(rc == 0 && table_ok(0, first, last),
 	      "%s: range IPTE of entries %d..%d", kind, first, last);
 	for (i = 0; i < 3; i++) {
@@ -497,7 +522,7 @@ static void check_tlb_purge(int local)
 		good = touch(0, idx[i]);
 		regs[0] = test_va(0, first);
 		regs[1] = last - first;
-		rc = ipte_then_load(pto_of(0, first), regs, local,
+		rc = ipte_then_load_counted(pto_of(0, first), regs, local,
 				    test_va(0, idx[i]));
 		check(good && rc == PGM_PAGE_TRANS,
 		      "%s: load of %s entry right after IPTE faults (pgm 0x%x)",
@@ -516,7 +541,7 @@ static void check_full_table(void)
 	touch(1, 0);
 	regs[0] = test_va(0, 0);
 	regs[1] = 255;
-	rc = ipte_try(pto_of(0, 0), regs, 0);
+	rc = ipte_counted(pto_of(0, 0), regs, 0);
 	check(rc == 0 && table_ok(0, 0, 255),
 	      "whole table (count 255) invalidated, next table untouched");
 	check(regs[0] == test_va(1, 0) && regs[1] == 255,
@@ -535,7 +560,7 @@ static void check_crossing(void)
 	reset_test_tables();
 	regs[0] = test_va(0, 250);
 	regs[1] = 10;
-	rc = ipte_try(pto_of(0, 250), regs, 0);
+	rc = ipte_counted(pto_of(0, 250), regs, 0);
 	check(rc == PGM_SPECIFICATION && table_ok(0, 1, 0) &&
 	      regs[0] == test_va(0, 250) && regs[1] == 10,
 	      "range past the end of the table: specification exception, "
@@ -554,7 +579,7 @@ static void check_no_range(void)
 	touch(0, 11);
 	regs[0] = test_va(0, 10);
 	regs[1] = 0x1234567800abcd05UL;
-	rc = ipte_try(pto_of(0, 10), regs, 0);
+	rc = ipte_counted(pto_of(0, 10), regs, 0);
 	check(rc == 0 && table_ok(0, 10, 10),
 	      "IPTE with R3 count 5 invalidates only entry 10 (pgm 0x%x)", rc);
 	check(regs[0] == test_va(0, 10) && regs[1] == 0x1234567800abcd05UL,
@@ -575,7 +600,7 @@ static void check_single(int local)
 	touch(1, 7);
 	regs[0] = test_va(1, 7);
 	regs[1] = 0;
-	rc = ipte_then_load(pto_of(1, 7), regs, local, test_va(1, 7));
+	rc = ipte_then_load_counted(pto_of(1, 7), regs, local, test_va(1, 7));
 	check(rc == PGM_PAGE_TRANS && table_ok(1, 7, 7) &&
 	      regs[0] == test_va(1, 7),
 	      "%s one-entry IPTE (R3 field 0); load right after it faults "

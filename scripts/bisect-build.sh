@@ -6,7 +6,6 @@
 
 ARCHS=${ARCHS:-"s390 x86_64"}
 
-cross() { [[ $1 == s390 ]] && echo s390x-linux-gnu- || true; }
 
 ensure_deps
 ensure_base
@@ -20,7 +19,7 @@ for c in "${commits[@]}"; do
 	checkout_src "$c"
 	for arch in $ARCHS; do
 		dir=$CACHE/build/bisect-$arch
-		mk=(make -s -C "$SRC" O="$dir" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" -j"$JOBS")
+		mk=(make -s -C "$SRC" O="$dir" ARCH="$arch" CROSS_COMPILE="$(cross_compile "$arch")" -j"$JOBS")
 		mkdir -p "$dir"
 		if [[ ! -f $dir/.config ]]; then
 			"${mk[@]}" allnoconfig KCONFIG_ALLCONFIG="$REPO/config/bisect.config" >/dev/null

@@ -13,8 +13,7 @@ ipte_test_run() {
 	for mode in on off; do
 		logf=$dir/ipter-$mode.log
 		log "bare-metal IPTE test, -cpu max,ipter=$mode (log: out/ipte-test/ipter-$mode.log)"
-		timeout 120 "$QEMU_BUILD/qemu-system-s390x" -L /usr/share/qemu \
-			-cpu max,ipter=$mode -nodefaults -display none \
+		timeout 120 "$QEMU_OURS" -cpu max,ipter=$mode -nodefaults -display none \
 			-serial stdio -m 128M -action panic=exit-failure \
 			-kernel "$dir/ipte-test.elf" -append "ipter=$mode" \
 			-plugin "$QEMU_PLUGIN" -d plugin -D "$dir/ipter-$mode.plugin" \

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # kunit_run ARCH: run the series' KUnit suites with the kernel's own
 # kunit.py under QEMU, in $SRC, and print one TAP line per test.
-# Needs lib.sh and tap.sh.
+# Needs lib.sh, tap.sh and qemu.sh (our QEMU for s390).
 
 KUNITCONFIG=mm/tests/.kunitconfig
 
@@ -57,7 +57,6 @@ kunit_run() {
 	(
 		cd "$SRC"
 		if [[ $arch == x86_64 ]] || [[ $arch == s390 && ${QEMU:-} != stock ]]; then
-			export LMR_QEMU_BUILD=$QEMU_BUILD
 			PATH=$(wrapper_path "$arch"):$PATH
 		fi
 		kunit_arch_args "$arch"

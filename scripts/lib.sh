@@ -36,6 +36,14 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export PATH=/usr/lib/ccache:$PATH
 JOBS=${JOBS:-$(nproc)}
 
+# The CROSS_COMPILE prefix for a kernel ARCH on this x86_64 machine.
+cross_compile() {
+	case $1 in
+	s390) echo s390x-linux-gnu- ;;
+	arm64) echo aarch64-linux-gnu- ;;
+	esac
+}
+
 T0=${T0:-$(date +%s)}
 export T0
 

@@ -12,6 +12,9 @@ QEMU_DIR=$CACHE/qemu
 QEMU_SRC=$QEMU_DIR/src
 QEMU_BUILD=$QEMU_DIR/build
 QEMU_PLUGIN=$QEMU_BUILD/ipte-count.so
+# Our qemu-system-s390x, with Debian's firmware.
+QEMU_OURS=$REPO/scripts/qemu-s390x-ours
+export LMR_QEMU_BUILD=$QEMU_BUILD
 
 # Unpack Debian's QEMU source (with Debian's patches) into $QEMU_SRC.
 ensure_qemu_src() {
@@ -79,6 +82,6 @@ qemu_s390x() {
 	if [[ ${QEMU:-} == stock ]]; then
 		echo qemu-system-s390x
 	else
-		echo "$QEMU_BUILD/qemu-system-s390x -L /usr/share/qemu"
+		echo "$QEMU_OURS"
 	fi
 }

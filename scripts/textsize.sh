@@ -10,7 +10,6 @@
 OBJS="mm/memory.o mm/madvise.o mm/mprotect.o mm/mremap.o mm/vmalloc.o fs/proc/task_mmu.o"
 CONFIGS=("x86_64 defconfig" "x86_64 defconfig xen.config" "arm64 defconfig")
 
-cross() { [[ $1 == arm64 ]] && echo aarch64-linux-gnu- || true; }
 
 # text_sizes TREE ARCH TARGETS...: build the objects, print "obj size" lines.
 text_sizes() {
@@ -18,14 +17,14 @@ text_sizes() {
 	shift 2
 	name=$(echo "$arch $*" | tr ' ' '-')
 	dir=$CACHE/build/textsize-$name-$tree
-	local mk=(make -s -C "$SRC" O="$dir" ARCH="$arch" CROSS_COMPILE="$(cross "$arch")" -j"$JOBS")
+	local mk=(make -s -C "$SRC" O="$dir" ARCH="$arch" CROSS_COMPILE="$(cross_compile "$arch")" -j"$JOBS")
 	mkdir -p "$dir"
 	[[ -f $dir/.config ]] || "${mk[@]}" "$@" >/dev/null
 	"${mk[@]}" prepare >/dev/null
 	# shellcheck disable=SC2086
 	"${mk[@]}" $OBJS >/dev/null
 	for o in $OBJS; do
-		echo "$o $("$(cross "$arch")"size -A "$dir/$o" | awk '$1 == ".text" { print $2 }')"
+		echo "$o $("$(cross_compile "$arch")"size -A "$dir/$o" | awk '$1 == ".text" { print $2 }')"
 	done
 }
 

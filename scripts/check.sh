@@ -63,5 +63,6 @@ fi
 
 kunit_run x86_64
 kunit_run s390
+kunit_run s390 stock
 
 tap_summary

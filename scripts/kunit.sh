@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# kunit_run ARCH: run the series' KUnit suites with the kernel's own
+# kunit_run ARCH [stock]: run the series' KUnit suites with the kernel's own
 # kunit.py under QEMU, in $SRC, and print one TAP line per test.
 # Needs lib.sh, tap.sh and qemu.sh (our QEMU for s390).
 
@@ -15,7 +15,7 @@ kunit_arch_args() {
 			    --kconfig_add CONFIG_XEN=y --kconfig_add CONFIG_XEN_PV=y) ;;
 	s390)
 		# -cpu max: with our QEMU, the IPTE-range facility is on.
-		KUNIT_ARGS=(--cross_compile=s390x-linux-gnu- "--qemu_args=-cpu max") ;;
+		KUNIT_ARGS=(--cross_compile=s390x-linux-gnu- "--qemu_args=-cpu max -smp 2") ;;
 	esac
 }
 
@@ -28,13 +28,14 @@ arch_has_lazy_mmu() {
 }
 
 # kunit.py runs qemu-system-ARCH from PATH. wrapper_path ARCH: a directory
-# to put first in PATH, with the wrapper we run under that name:
+# (in out/, so that every clone has its own) to put first in PATH, with the
+# wrapper we run under that name:
 # - x86_64: kunit.py passes "-accel kvm -accel hvf -accel tcg"; Debian 12's
 #   QEMU hangs on that without /dev/kvm, and on this machine also with it
 #   (nested). The wrapper keeps only tcg, so every machine runs alike.
-# - s390: our QEMU, unless QEMU=stock.
+# - s390: our QEMU.
 wrapper_path() {
-	local dir=$CACHE/bin/$1
+	local dir=$OUT/bin/$1
 	mkdir -p "$dir"
 	case $1 in
 	x86_64) ln -sf "$REPO/scripts/qemu-without-kvm" "$dir/qemu-system-x86_64" ;;
@@ -43,43 +44,87 @@ wrapper_path() {
 	echo "$dir"
 }
 
-kunit_run() {
-	local arch=$1 kconfig=$KUNITCONFIG build=$CACHE/build/kunit-$1
-	local json=$OUT/kunit-$1.json logf=$OUT/kunit-$1.log t0=$SECONDS
-	mkdir -p "$build"
-	rm -f "$json"
-	if ! arch_has_lazy_mmu "$arch"; then
-		tap_skip "kunit $arch lazy_mmu_mode suites" \
-			"$arch does not select ARCH_HAS_LAZY_MMU_MODE; running KUnit's own tests to show the $arch run works"
-		kconfig=lib/kunit/.kunitconfig
+# The kunitconfigs of the series for ARCH, as kunit.py options, into the
+# array KUNIT_CONFIGS, and the suites that must run, into WANT_SUITES.
+kunit_configs() {
+	KUNIT_CONFIGS=(--kunitconfig="$KUNITCONFIG")
+	WANT_SUITES=(lazy_mmu_mode_range)
+	if [[ $1 == s390 && -f $SRC/arch/s390/mm/.kunitconfig ]]; then
+		KUNIT_CONFIGS+=(--kunitconfig=arch/s390/mm/.kunitconfig)
+		WANT_SUITES+=(s390_ipte_batch)
 	fi
-	log "kunit.py run --arch=$arch --kunitconfig=$kconfig (log: out/kunit-$arch.log)"
+}
+
+# kunit_run ARCH [stock]: build the KUnit kernel of ARCH and run it; for
+# s390 on our QEMU (IPTE-range facility on), or with "stock" boot the same
+# kernel on Debian's QEMU (no facility). TAP lines are named "kunit ARCH"
+# or "kunit s390-stock".
+kunit_run() {
+	local arch=$1 qemu=${2:-ours} name=$1 build=$CACHE/build/kunit-$1
+	[[ $qemu == ours ]] || name=$arch-$qemu
+	local json=$OUT/kunit-$name.json logf=$OUT/kunit-$name.log t0=$SECONDS
+	local cmd=run
+	[[ $qemu == ours ]] || cmd=exec
+	mkdir -p "$build"
+	rm -f "$json" "$build/test.log"
+	kunit_configs "$arch"
+	if ! arch_has_lazy_mmu "$arch"; then
+		tap_skip "kunit $name lazy_mmu_mode suites" \
+			"$arch does not select ARCH_HAS_LAZY_MMU_MODE; running KUnit's own tests to show the $arch run works"
+		KUNIT_CONFIGS=(--kunitconfig=lib/kunit/.kunitconfig)
+		WANT_SUITES=(kunit_status)
+	fi
+	log "kunit.py $cmd --arch=$arch ${KUNIT_CONFIGS[*]} on $qemu QEMU (log: out/kunit-$name.log)"
 	(
 		cd "$SRC"
-		if [[ $arch == x86_64 ]] || [[ $arch == s390 && ${QEMU:-} != stock ]]; then
+		if [[ $arch == x86_64 ]] || [[ $qemu == ours && $arch == s390 ]]; then
 			PATH=$(wrapper_path "$arch"):$PATH
 		fi
 		kunit_arch_args "$arch"
-		python3 tools/testing/kunit/kunit.py run --arch="$arch" \
-			--kunitconfig="$kconfig" "${KUNIT_ARGS[@]}" \
-			--build_dir="$build" --jobs="$JOBS" --timeout=600 \
+		# exec boots the kernel that run built last
+		[[ $cmd == exec ]] || KUNIT_ARGS+=("${KUNIT_CONFIGS[@]}" --jobs="$JOBS")
+		python3 tools/testing/kunit/kunit.py $cmd --arch="$arch" \
+			"${KUNIT_ARGS[@]}" --build_dir="$build" --timeout=600 \
 			--json="$json"
 	) >"$logf" 2>&1 || true
-	log "kunit $arch done in $((SECONDS - t0))s"
+	log "kunit $name done in $((SECONDS - t0))s"
 	if [[ ! -s $json ]]; then
 		tail -20 "$logf" | sed 's/^/# /'
-		tap_not_ok "kunit $arch: build and boot (see out/kunit-$arch.log)"
+		tap_not_ok "kunit $name: build and boot (see out/kunit-$name.log)"
 		return
 	fi
-	local line n=0 want_suite=lazy_mmu_mode_range seen=0
-	arch_has_lazy_mmu "$arch" || want_suite=kunit_status
+	kunit_results "$name" "$json" "$logf"
+	[[ $arch != s390 ]] || kunit_s390_mode "$name" "$qemu" "$build/test.log"
+}
+
+# kunit_s390_mode NAME QEMU TESTLOG: the s390 suite reports whether
+# batching was on. It must be with our QEMU (-cpu max has the IPTE-range
+# facility) and off on Debian's, else the run did not test what it claims.
+kunit_s390_mode() {
+	local want=on line
+	[[ $2 == ours ]] || want=off
+	line=$(grep -o 'IPTE-range facility: [a-z]*, batching: [a-z]*' "$3" || true)
+	[[ -n $line ]] || return 0
+	if [[ $line == *"batching: $want" ]]; then
+		tap_ok "kunit $1 on $2 QEMU: $line"
+	else
+		tap_not_ok "kunit $1 on $2 QEMU: $line (want batching: $want)"
+	fi
+}
+
+# kunit_results NAME JSON LOG: one TAP line per test case, and a failure for
+# each suite of WANT_SUITES that did not run.
+kunit_results() {
+	local name=$1 json=$2 logf=$3 line suite n=0
+	local -A seen=()
 	while read -r line; do
 		n=$((n + 1))
-		[[ $line != *" $want_suite."* ]] || seen=1
+		suite=${line#* }
+		seen[${suite%%.*}]=1
 		case $line in
-		PASS\ *) tap_ok "kunit $arch ${line#* }" ;;
-		SKIP\ *) tap_skip "kunit $arch ${line#* }" "skipped by the test" ;;
-		*) tap_not_ok "kunit $arch ${line#* } (${line%% *})" ;;
+		PASS\ *) tap_ok "kunit $name ${line#* }" ;;
+		SKIP\ *) tap_skip "kunit $name ${line#* }" "skipped by the test" ;;
+		*) tap_not_ok "kunit $name ${line#* } (${line%% *})" ;;
 		esac
 	done < <(python3 - "$json" <<'PY'
 import json, sys
@@ -96,8 +141,9 @@ data = json.load(open(sys.argv[1]))
 walk(data, [])
 PY
 )
-	if ((seen == 0)); then
+	for suite in "${WANT_SUITES[@]}"; do
+		[[ -z ${seen[$suite]:-} ]] || continue
 		tail -20 "$logf" | sed 's/^/# /'
-		tap_not_ok "kunit $arch: suite $want_suite ran ($n results; see out/kunit-$arch.log)"
-	fi
+		tap_not_ok "kunit $name: suite $suite ran ($n results; see out/kunit-$name.log)"
+	done
 }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The workbench of the lazy-mmu-range series. See README.md.
 
-.PHONY: help check demo status export worktree am textsize bisect-build qemu ipte-pagealloc
+.PHONY: help check demo bench status export worktree am textsize bisect-build coverage qemu ipte-pagealloc
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -10,9 +10,13 @@ help:
 check:
 	@scripts/check.sh
 
-## demo          build the patched s390 kernel and boot it under QEMU
+## demo          the benchmark: IPTEs and instructions, v7.3 vs the series, table and plot
 demo:
 	@scripts/demo.sh
+
+## bench         the benchmark alone: out/bench/bench.csv
+bench:
+	@scripts/bench.sh
 
 ## worktree      create linux/: base + series as commits, to edit the series
 worktree:
@@ -37,6 +41,10 @@ textsize:
 ## bisect-build  build every prefix of the series (s390, x86_64)
 bisect-build:
 	@scripts/bisect-build.sh
+
+## coverage      line coverage of arch/s390/mm/ipte_batch.c by its KUnit suite (gcov)
+coverage:
+	@scripts/coverage.sh
 
 ## qemu          build our QEMU (IPTE-range facility, IPTE trace) and the IPTE plugin
 qemu:

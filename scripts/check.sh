@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make check: apply the series to a pristine base, check its style and
-# kernel-doc, build our QEMU and run the bare-metal IPTE test on it, and run
-# the series' KUnit suites on x86_64 and s390 under QEMU.
+# kernel-doc, build our QEMU and run the bare-metal IPTE test on it, run the
+# series' KUnit suites on x86_64 and s390 under QEMU (s390 on our QEMU and on
+# Debian's), and measure the line coverage of ipte_batch.c by its suite.
 # Prints one TAP line per check and ends with "N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/tap.sh"
 . "$REPO/scripts/qemu.sh"
 . "$REPO/scripts/ipte-test.sh"
 . "$REPO/scripts/kunit.sh"
+. "$REPO/scripts/guest.sh"
+. "$REPO/scripts/coverage.sh"
 
 ensure_deps
 ensure_base
@@ -64,5 +67,7 @@ fi
 kunit_run x86_64
 kunit_run s390
 kunit_run s390 stock
+SERIES_HEAD=$head
+coverage_run
 
 tap_summary

@@ -1,22 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make demo: build the patched s390 kernel and boot it under QEMU s390x with
-# a small init of ours that exercises the converted walkers.
-. "$(dirname "$0")/lib.sh"
-. "$REPO/scripts/guest.sh"
+# make demo, the main job: run the benchmark (scripts/bench.sh: Linux v7.3
+# and the series on our QEMU, the series on Debian's QEMU), then print the
+# table of ratios and where the plot is.
+. "$(dirname "$0")/bench.sh"
 
-SMP=${SMP:-2}
-
-ensure_deps
-ensure_base
-head=$(apply_series $(series)) || die "the series does not apply"
-build=$(build_s390_kernel demo-s390 "$head" "$REPO/config/s390-demo.config")
-initrd=$(build_initramfs)
-
-log "booting under qemu-system-s390x -smp $SMP (console: out/demo-boot.log)"
-boot_s390 "$OUT/demo-boot.log" "$build/arch/s390/boot/bzImage" "$initrd" "" \
-	qemu-system-s390x -cpu max -smp "$SMP"
-grep -a '^demo: ' "$OUT/demo-boot.log" ||
-	{ tail -30 "$OUT/demo-boot.log"; die "the guest printed nothing"; }
-grep -aq '^demo: all checks passed' "$OUT/demo-boot.log" || die "the demo guest failed"
-log "done"
+bench_run
+cat "$BENCH/table.md"
+log "plot: out/bench/global-iptes.svg; figures: out/bench/bench.csv (medians), out/bench/runs.csv (every run)"

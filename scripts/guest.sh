@@ -4,10 +4,13 @@
 # build_s390_kernel NAME COMMIT FRAGMENT...: build bzImage of COMMIT (checked
 # out in $SRC) in $CACHE/build/NAME from the Kconfig defaults plus the
 # fragments; prints the build directory (arch/s390/boot/bzImage is in it).
+# KBUILD_VARS (optional): more make variables, e.g. GCOV_PROFILE_x.o=y.
 build_s390_kernel() {
 	local name=$1 commit=$2 dir=$CACHE/build/$1
 	shift 2
 	local mk=(make -s -C "$SRC" O="$dir" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$JOBS")
+	# shellcheck disable=SC2206 # word splitting intended
+	mk+=(${KBUILD_VARS:-})
 	checkout_src "$commit"
 	mkdir -p "$dir"
 	if ! cat "$@" | cmp -s - "$dir/.fragments"; then
@@ -20,18 +23,22 @@ build_s390_kernel() {
 	echo "$dir"
 }
 
-# build_initramfs: the guest's init in an initramfs, packed with the
-# kernel's own gen_init_cpio; prints its path.
+# build_initramfs NAME [FILE...]: guest/NAME.c, built static for s390x, as
+# the init of an initramfs packed with the kernel's own gen_init_cpio, with
+# the FILEs in its root; prints its path.
 build_initramfs() {
-	local dir=$OUT/guest
+	local dir=$OUT/guest/$1
 	mkdir -p "$dir"
 	gcc -O2 -o "$dir/gen_init_cpio" "$SRC/usr/gen_init_cpio.c"
-	s390x-linux-gnu-gcc -static -O2 -Wall -pthread -o "$dir/init" "$REPO/guest/init.c"
+	s390x-linux-gnu-gcc -static -O2 -Wall -pthread -o "$dir/init" "$REPO/guest/$1.c"
 	cat >"$dir/initramfs.list" <<LIST
 dir /dev 755 0 0
 nod /dev/console 600 0 0 c 5 1
 file /init $dir/init 755 0 0
 LIST
+	for f in "${@:2}"; do
+		echo "file /$(basename "$f") $f 644 0 0" >>"$dir/initramfs.list"
+	done
 	"$dir/gen_init_cpio" "$dir/initramfs.list" >"$dir/initramfs.cpio"
 	echo "$dir/initramfs.cpio"
 }
@@ -41,7 +48,7 @@ LIST
 boot_s390() {
 	local logf=$1 kernel=$2 initrd=$3 append=$4
 	shift 4
-	timeout 900 "$@" -nodefaults -nographic -no-reboot -serial stdio \
+	timeout "${BOOT_TIMEOUT:-900}" "$@" -nodefaults -nographic -no-reboot -serial stdio \
 		-machine s390-ccw-virtio -m 1024 -kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 rdinit=/init panic=-1 $append" \
 		</dev/null >"$logf" 2>&1 || true

@@ -16,7 +16,7 @@ ensure_base
 ensure_qemu
 build=$(build_s390_kernel pagealloc-s390-v7.3 "$BASE_TAG" \
 	"$REPO/config/s390-demo.config" "$REPO/config/debug-pagealloc.config")
-initrd=$(build_initramfs)
+initrd=$(build_initramfs init)
 
 for mode in on off; do
 	logf=$OUT/pagealloc-ipter-$mode.log trace=$OUT/pagealloc-ipter-$mode.trace

@@ -60,7 +60,8 @@ DEPS=(
 	/usr/include/libelf.h:libelf-dev
 	/usr/include/openssl/ssl.h:libssl-dev
 	/usr/s390x-linux-gnu/lib/libc.a:libc6-dev-s390x-cross
-	ccache:ccache python3:python3 git:git xz:xz-utils
+	ccache:ccache python3:python3 git:git xz:xz-utils xxd:xxd
+	gnuplot:gnuplot-nox
 	make:make gcc:gcc perl:perl
 	# to build our QEMU (scripts/qemu.sh)
 	meson:meson ninja:ninja-build pkg-config:pkg-config dpkg-source:dpkg-dev

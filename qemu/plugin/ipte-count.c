@@ -54,6 +54,11 @@
  *                  (several vCPU threads) concurrent adds may be lost.
  *                  Run with "-accel tcg,thread=single" for exact counts
  *                  (all vCPUs in one thread, round robin); use medians.
+ *   vcpu_insns   guest instructions executed by the vCPU that executed the
+ *                begin marker, counted only when the same vCPU executes the
+ *                end marker (a scenario pinned to one CPU): exact, even
+ *                with MTTCG, since each vCPU counts its own (a callback per
+ *                translation block executed).
  *   ipte_global  IPTE (opcode 0xb221) executed with the M4 LC bit 0
  *   ipte_local   IPTE executed with the M4 LC bit 1 (local-clearing
  *                requested; QEMU honours it only if the CPU model has
@@ -79,8 +84,11 @@
  *       s390_ipte cpu C pto 0x... vaddr 0x... entries E local L
  *   and the workbench sums E, split by L. To attribute trace lines to
  *   phases, enable "trace=on" below: the plugin then writes a line
- *       ipte-count: phase N begin|end
- *   with qemu_plugin_outs() at every marker; with "-D FILE" the plugin
+ *       ipte-count: phase N begin (vcpu V)
+ *       ipte-count: phase N end (vcpu V) insns I vcpu_insns W ipte_global G
+ *                   ipte_local L ipte_r3 X        (on one line)
+ *   with qemu_plugin_outs() at every marker, the end line with the figures
+ *   of that one run; with "-D FILE" the plugin
  *   output and the trace lines go to the same log, in order (up to
  *   interleaving of vCPU threads).
  *
@@ -120,6 +128,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 enum counter {
     C_INSNS,
+    C_VCPU_INSNS,
     C_IPTE_GLOBAL,
     C_IPTE_LOCAL,
     C_IPTE_R3,
@@ -128,6 +137,7 @@ enum counter {
 
 static const char *const counter_names[C_MAX] = {
     [C_INSNS] = "insns",
+    [C_VCPU_INSNS] = "vcpu_insns",
     [C_IPTE_GLOBAL] = "ipte_global",
     [C_IPTE_LOCAL] = "ipte_local",
     [C_IPTE_R3] = "ipte_r3",
@@ -138,12 +148,29 @@ typedef struct {
     uint64_t sum[C_MAX];    /* added up over all completed runs */
     uint64_t runs;
     uint64_t unmatched_ends;
+    unsigned int vcpu;      /* the vCPU of the open begin marker */
     bool open;
     bool seen;
 } Phase;
 
-/* totals since start; [C_INSNS] is updated inline (not atomically) */
+/*
+ * totals since start; [C_INSNS] is updated inline (not atomically),
+ * [C_VCPU_INSNS] is not used (see vcpu_insns)
+ */
 static uint64_t totals[C_MAX];
+
+/* instructions per vCPU, each written by its own vCPU thread only */
+#define MAX_VCPUS       256
+static uint64_t vcpu_insns[MAX_VCPUS];
+
+static void vcpu_tb_exec(unsigned int vcpu_index, void *udata)
+{
+    if (vcpu_index < MAX_VCPUS) {
+        __atomic_store_n(&vcpu_insns[vcpu_index],
+                         vcpu_insns[vcpu_index] + GPOINTER_TO_UINT(udata),
+                         __ATOMIC_RELAXED);
+    }
+}
 
 static Phase *phases;
 static GMutex phase_lock;
@@ -167,47 +194,65 @@ static void vcpu_ipte_exec(unsigned int vcpu_index, void *udata)
     }
 }
 
-static void read_totals(uint64_t *now)
+static void read_totals(uint64_t *now, unsigned int vcpu_index)
 {
     int i;
 
     for (i = 0; i < C_MAX; i++) {
         now[i] = __atomic_load_n(&totals[i], __ATOMIC_RELAXED);
     }
+    now[C_VCPU_INSNS] = vcpu_index < MAX_VCPUS ?
+        __atomic_load_n(&vcpu_insns[vcpu_index], __ATOMIC_RELAXED) : 0;
 }
+
+static void append_counters(GString *out, const uint64_t *c);
 
 static void vcpu_marker_exec(unsigned int vcpu_index, void *udata)
 {
     unsigned int imm = GPOINTER_TO_UINT(udata);
     unsigned int nr = imm & (MAX_PHASES - 1);
     bool end = imm & MARKER_END;
-    uint64_t now[C_MAX];
+    uint64_t now[C_MAX], run[C_MAX];
     Phase *p = &phases[nr];
+    bool counted = false;
     int i;
 
-    read_totals(now);
+    read_totals(now, vcpu_index);
 
     g_mutex_lock(&phase_lock);
     p->seen = true;
     if (!end) {
         memcpy(p->start, now, sizeof(p->start));
+        p->vcpu = vcpu_index;
         p->open = true;
     } else if (p->open) {
         for (i = 0; i < C_MAX; i++) {
-            p->sum[i] += now[i] - p->start[i];
+            run[i] = now[i] - p->start[i];
+        }
+        if (p->vcpu != vcpu_index) {
+            run[C_VCPU_INSNS] = 0;
+        }
+        for (i = 0; i < C_MAX; i++) {
+            p->sum[i] += run[i];
         }
         p->runs++;
         p->open = false;
+        counted = true;
     } else {
         p->unmatched_ends++;
     }
     g_mutex_unlock(&phase_lock);
 
     if (trace_markers) {
-        g_autofree char *line =
-            g_strdup_printf("ipte-count: phase %u %s (vcpu %u)\n", nr,
-                            end ? "end" : "begin", vcpu_index);
-        qemu_plugin_outs(line);
+        g_autoptr(GString) line = g_string_new(NULL);
+
+        g_string_printf(line, "ipte-count: phase %u %s (vcpu %u)", nr,
+                        end ? "end" : "begin", vcpu_index);
+        if (counted) {
+            append_counters(line, run);
+        }
+        g_string_append_c(line, '\n');
+        qemu_plugin_outs(line->str);
     }
 }
 
@@ -218,6 +263,9 @@ static void vcpu_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
     qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
                                              &totals[C_INSNS], n);
+    qemu_plugin_register_vcpu_tb_exec_cb(tb, vcpu_tb_exec,
+                                         QEMU_PLUGIN_CB_NO_REGS,
+                                         GUINT_TO_POINTER(n));
 
     for (i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
@@ -264,7 +312,7 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     uint64_t now[C_MAX];
     unsigned int nr;
 
-    read_totals(now);
+    read_totals(now, MAX_VCPUS);
 
     g_mutex_lock(&phase_lock);
     for (nr = 0; nr < MAX_PHASES; nr++) {

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the benchmark's boots into bench.csv, a ratio table and a plot.
+
+usage: bench-report.py OUTDIR KERNEL:QEMU:CONSOLE:EMULATOR-LOG ...
+
+CONSOLE is the guest's console: one "bench: run TYPE THREADS PAGES ALIGNED
+REP RESULT" line per marked run, in order (guest/bench.c). EMULATOR-LOG is
+QEMU's -D file with the ipte-count plugin (trace=on) and, on our QEMU, the
+s390_ipte trace event: the k-th "ipte-count: phase 1 end" line holds the
+counts of the k-th run; the s390_ipte lines between its begin and end give
+the entries invalidated. Debian's QEMU has no such event and no IPTE-range
+facility: there every IPTE invalidates one entry.
+
+Writes OUTDIR/bench.csv (medians over the repetitions), OUTDIR/runs.csv
+(every run), OUTDIR/table.md and OUTDIR/plot.gp (for gnuplot, which draws
+OUTDIR/global-iptes.svg), and prints table.md.
+"""
+import collections
+import csv
+import re
+import statistics
+import sys
+
+RUN = re.compile(r"bench: run (\S+) (\S+) (\d+) (-?\d+) (\d+) (.*?)\s*$")
+END = re.compile(r"ipte-count: phase 1 end \(vcpu (\d+)\)(.*)$")
+BEGIN = re.compile(r"ipte-count: phase 1 begin")
+TRACE = re.compile(r"s390_ipte .*entries (\d+)")
+FIELDS = ("kernel,qemu,scenario,threads,pages,aligned,ipte_global,"
+          "ipte_local,entries,guest_insns").split(",")
+
+
+def parse(kernel, qemu, console, emulog):
+    runs = []
+    with open(console, errors="replace") as f:
+        for line in f:
+            m = RUN.search(line)
+            if m:
+                runs.append(m.groups())
+    counts = []
+    entries = None
+    with open(emulog, errors="replace") as f:
+        for line in f:
+            if BEGIN.search(line):
+                entries = 0
+                continue
+            m = TRACE.search(line)
+            if m and entries is not None:
+                entries += int(m.group(1))
+                continue
+            m = END.search(line)
+            if m:
+                kv = m.group(2).split()
+                c = dict(zip(kv[0::2], map(int, kv[1::2])))
+                c["entries"] = entries
+                counts.append(c)
+                entries = None
+    if len(runs) != len(counts):
+        sys.exit(f"bench-report: {console}: {len(runs)} runs but "
+                 f"{emulog}: {len(counts)} counted runs")
+    out = []
+    for (scen, threads, pages, aligned, rep, result), c in zip(runs, counts):
+        ent = c["entries"]
+        if qemu == "stock":         # no range IPTE, no trace event
+            ent = c["ipte_global"] + c["ipte_local"]
+        out.append(dict(kernel=kernel, qemu=qemu, scenario=scen,
+                        threads=threads, pages=int(pages),
+                        aligned=int(aligned), rep=int(rep), result=result,
+                        ipte_global=c["ipte_global"],
+                        ipte_local=c["ipte_local"], entries=ent,
+                        guest_insns=c["vcpu_insns"]))
+    return out
+
+
+def key(r):
+    return (r["scenario"], r["threads"], r["pages"], r["aligned"])
+
+
+def aggregate(runs):
+    groups = collections.OrderedDict()
+    for r in runs:
+        groups.setdefault((r["kernel"], r["qemu"]) + key(r), []).append(r)
+    rows, varying = [], []
+    for k, rs in groups.items():
+        row = dict(rs[0])
+        for f in ("ipte_global", "ipte_local", "entries"):
+            if len({r[f] for r in rs}) > 1:
+                varying.append((k, f, sorted({r[f] for r in rs})))
+        row["guest_insns"] = int(statistics.median(r["guest_insns"] for r in rs))
+        row["reps"] = len(rs)
+        row["errors"] = sorted({r["result"] for r in rs} - {"ok"})
+        rows.append(row)
+    return rows, varying
+
+
+def ratio(a, b):
+    if b == 0:
+        return "inf" if a else "="
+    return f"{a / b:.2f}"
+
+
+def fmt_aligned(a):
+    return {1: "yes", 0: "no", -1: "-"}[a]
+
+
+def table(rows, varying):
+    by = {(r["kernel"], r["qemu"]) + key(r): r for r in rows}
+    keys = sorted({key(r) for r in rows},
+                  key=lambda k: (k[0], k[1], k[2], -k[3]))
+    lines = []
+    lines.append("| scenario | threads | pages | aligned | global IPTEs v7.3 "
+                 "| series | v7.3/series | local v7.3 | series "
+                 "| entries v7.3 | series | insns series/v7.3 "
+                 "| stock QEMU: insns series/v7.3 | note |")
+    lines.append("|" + " --- |" * 4 + " ---: |" * 10 + " --- |")
+    for k in keys:
+        b = by.get(("v7.3", "ours") + k)
+        s = by.get(("series", "ours") + k)
+        st = by.get(("series", "stock") + k)
+        if not b or not s:
+            continue
+        note = []
+        for r in (b, s, st):
+            if r and r["errors"]:
+                note.append(f"{r['kernel']}/{r['qemu']}: {', '.join(r['errors'])}")
+        lines.append(
+            f"| {k[0]} | {k[1]} | {k[2]} | {fmt_aligned(k[3])} "
+            f"| {b['ipte_global']} | {s['ipte_global']} "
+            f"| {ratio(b['ipte_global'], s['ipte_global'])} "
+            f"| {b['ipte_local']} | {s['ipte_local']} "
+            f"| {b['entries']} | {s['entries']} "
+            f"| {ratio(s['guest_insns'], b['guest_insns'])} "
+            f"| {ratio(st['guest_insns'], b['guest_insns']) if st else '-'} "
+            f"| {'; '.join(note)} |")
+    if varying:
+        lines.append("")
+        lines.append("IPTE counts that differ between repetitions:")
+        for k, f, vals in varying:
+            lines.append(f"- {' '.join(map(str, k))}: {f} {vals}")
+    else:
+        lines.append("")
+        lines.append("IPTE counts and entries are identical in every "
+                     "repetition of every scenario.")
+    return lines
+
+
+def targets(rows):
+    by = {(r["kernel"], r["qemu"]) + key(r): r for r in rows}
+    out = ["", "Targets (4096 pages, 1 MiB-aligned, multi-threaded unless said):"]
+    for scen in ("mprotect", "munmap", "mremap", "madv_dontneed"):
+        b = by.get(("v7.3", "ours", scen, "multi", 4096, 1))
+        s = by.get(("series", "ours", scen, "multi", 4096, 1))
+        if b and s:
+            r = b["ipte_global"] / max(s["ipte_global"], 1)
+            out.append(f"- {scen}: {b['ipte_global']} -> {s['ipte_global']} "
+                       f"global IPTEs, {r:.0f}x fewer (target >= 200x): "
+                       f"{'met' if r >= 200 else 'MISSED'}")
+    worse = [k for k in {key(r) for r in rows if r["threads"] == "single"}
+             if by.get(("series", "ours") + k) and by.get(("v7.3", "ours") + k)
+             and (by[("series", "ours") + k]["ipte_global"]
+                  + by[("series", "ours") + k]["ipte_local"]
+                  > by[("v7.3", "ours") + k]["ipte_global"]
+                  + by[("v7.3", "ours") + k]["ipte_local"])]
+    out.append(f"- single-threaded, never more IPTEs than v7.3: "
+               f"{'met' if not worse else 'MISSED in ' + str(sorted(worse))}")
+    for threads in ("single", "multi"):
+        k = ("fork", threads, 16384, 1)
+        b, s = by.get(("v7.3", "ours") + k), by.get(("series", "ours") + k)
+        if b and s:
+            r = s["guest_insns"] / b["guest_insns"]
+            out.append(f"- fork of 64 MiB, {threads}-threaded: guest "
+                       f"instructions {r:.3f}x v7.3 (target <= 1.01x): "
+                       f"{'met' if r <= 1.01 else 'MISSED'}")
+    over = []
+    for r in rows:
+        if r["kernel"] != "series" or r["qemu"] != "stock":
+            continue
+        b = by.get(("v7.3", "ours") + key(r))
+        if b and r["guest_insns"] > 1.01 * b["guest_insns"]:
+            over.append(f"{' '.join(map(str, key(r)))} "
+                        f"({r['guest_insns'] / b['guest_insns']:.3f}x)")
+    out.append(f"- series on Debian's QEMU (no facility), guest instructions "
+               f"<= 1.01x v7.3 in every scenario: "
+               f"{'met' if not over else 'MISSED in ' + str(len(over)) + ': ' + '; '.join(over)}")
+    return out
+
+
+def plot(outdir, rows):
+    scen = ("mprotect", "munmap", "mremap", "madv_dontneed")
+    with open(f"{outdir}/plot.dat", "w") as f:
+        for kernel in ("v7.3", "series"):
+            for sc in scen:
+                f.write(f"# {kernel} {sc}\n")
+                for r in sorted((r for r in rows if r["kernel"] == kernel
+                                 and r["qemu"] == "ours" and r["scenario"] == sc
+                                 and r["threads"] == "multi"
+                                 and r["aligned"] == 1), key=lambda r: r["pages"]):
+                    f.write(f"{r['pages']} {max(r['ipte_global'], 0.8)}\n")
+                f.write("\n\n")
+    with open(f"{outdir}/plot.gp", "w") as f:
+        f.write(f"""set terminal svg size 900,600 dynamic
+set output '{outdir}/global-iptes.svg'
+set title 'Global IPTEs per operation, multi-threaded, 1 MiB-aligned (emulator count)'
+set xlabel 'pages'
+set ylabel 'global IPTEs'
+set logscale xy
+set key top left
+set grid
+""")
+        plots = []
+        i = 0
+        for kernel in ("v7.3", "series"):
+            for sc in scen:
+                dash = "dt 2" if kernel == "v7.3" else "dt 1"
+                plots.append(f"'{outdir}/plot.dat' index {i} with linespoints "
+                             f"{dash} lw 2 title '{sc}, {kernel}'")
+                i += 1
+        f.write("plot " + ", \\\n     ".join(plots) + "\n")
+
+
+def main():
+    outdir = sys.argv[1]
+    runs = []
+    for spec in sys.argv[2:]:
+        kernel, qemu, console, emulog = spec.split(":", 3)
+        runs += parse(kernel, qemu, console, emulog)
+    rows, varying = aggregate(runs)
+    with open(f"{outdir}/runs.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS + ["rep", "result"],
+                           extrasaction="ignore")
+        w.writeheader()
+        w.writerows(runs)
+    with open(f"{outdir}/bench.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    lines = table(rows, varying) + targets(rows)
+    with open(f"{outdir}/table.md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    plot(outdir, rows)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

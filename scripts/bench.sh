@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: the benchmark. Builds Linux v7.3 and v7.3 + the series for
+# s390 with the same configuration, and boots each on our QEMU (IPTE-range
+# facility on); the series also on Debian's QEMU (no facility). The guest
+# (guest/bench.c, and guest/module for vmalloc) runs every scenario between
+# phase markers; the ipte-count plugin and our trace event count IPTEs,
+# entries and the instructions of the vCPU that ran the scenario. Writes
+# out/bench/bench.csv, table.md and global-iptes.svg. Sourced by demo.sh.
+. "$(dirname "$0")/lib.sh"
+. "$REPO/scripts/qemu.sh"
+. "$REPO/scripts/guest.sh"
+
+BENCH=$OUT/bench
+SMP=${SMP:-2}
+BENCH_CONFIG=("$REPO/config/s390-demo.config" "$REPO/config/bench.config")
+
+# bench_kernel NAME COMMIT: the kernel and the initramfs (with the module
+# built for it) of one side; prints "KERNEL INITRAMFS".
+bench_kernel() {
+	local name=$1 commit=$2 build mod=$BENCH/module-$1
+	build=$(build_s390_kernel "bench-$name" "$commit" "${BENCH_CONFIG[@]}")
+	rm -rf "$mod"
+	cp -r "$REPO/guest/module" "$mod"
+	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
+		M="$mod" modules >&2
+	cp "$(build_initramfs bench "$mod/ipte_bench.ko")" "$BENCH/initramfs-$name.cpio"
+	echo "$build/arch/s390/boot/bzImage $BENCH/initramfs-$name.cpio"
+}
+
+# bench_boot NAME KERNEL INITRAMFS QEMU: one boot; the console goes to
+# $BENCH/NAME.console, the plugin's and the trace's lines to NAME.emu.
+bench_boot() {
+	local name=$1 kernel=$2 initrd=$3 qemu=$4 t0=$SECONDS
+	local cmd=("$QEMU_OURS") log=plugin,trace:s390_ipte
+	if [[ $qemu == stock ]]; then
+		cmd=(qemu-system-s390x)
+		log=plugin
+	fi
+	log "booting $name on $qemu QEMU, -smp $SMP (console: out/bench/$name.console)"
+	BOOT_TIMEOUT=3600 boot_s390 "$BENCH/$name.console" "$kernel" "$initrd" "" \
+		"${cmd[@]}" -cpu max -smp "$SMP" -accel tcg,thread=single \
+		-plugin "$QEMU_PLUGIN,trace=on" -d "$log" -D "$BENCH/$name.emu"
+	grep -aq '^bench: done' "$BENCH/$name.console" ||
+		{ tail -20 "$BENCH/$name.console"; die "the benchmark guest did not finish ($name)"; }
+	log "$name: $(grep -ac 'bench: run' "$BENCH/$name.console") runs in $((SECONDS - t0))s"
+}
+
+bench_run() {
+	local base series out k_base i_base k_series i_series
+	ensure_deps
+	ensure_base
+	ensure_qemu
+	mkdir -p "$BENCH"
+	series=$(apply_series $(series)) || die "the series does not apply"
+	base=$(git -C "$SRC" rev-parse "$BASE_TAG")
+	out=$(bench_kernel v7.3 "$base")
+	read -r k_base i_base <<<"$out"
+	out=$(bench_kernel series "$series")
+	read -r k_series i_series <<<"$out"
+	bench_boot v7.3-ours "$k_base" "$i_base" ours
+	bench_boot series-ours "$k_series" "$i_series" ours
+	bench_boot series-stock "$k_series" "$i_series" stock
+	python3 "$REPO/scripts/bench-report.py" "$BENCH" \
+		"v7.3:ours:$BENCH/v7.3-ours.console:$BENCH/v7.3-ours.emu" \
+		"series:ours:$BENCH/series-ours.console:$BENCH/series-ours.emu" \
+		"series:stock:$BENCH/series-stock.console:$BENCH/series-stock.emu" \
+		>"$BENCH/report.txt"
+	gnuplot "$BENCH/plot.gp"
+	log "wrote out/bench/bench.csv, out/bench/table.md, out/bench/global-iptes.svg"
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	bench_run
+fi

@@ -22,6 +22,8 @@ bench_kernel() {
 	build=$(build_s390_kernel "bench-$name" "$commit" "${BENCH_CONFIG[@]}")
 	rm -rf "$mod"
 	cp -r "$REPO/guest/module" "$mod"
+	# Module.symvers of the kernel first (modpost), then the module
+	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$JOBS" modules >&2
 	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
 		M="$mod" modules >&2
 	cp "$(build_initramfs bench "$mod/ipte_bench.ko")" "$BENCH/initramfs-$name.cpio"

@@ -29,7 +29,7 @@ coverage_run() {
 		tap_not_ok "coverage: the guest hands over the gcov data (see out/coverage-boot.log)"
 		return
 	fi
-	grep -aq 'ok [0-9]* s390_ipte_batch$' "$logf" ||
+	tr -d '\r' <"$logf" | grep -q '^ok [0-9]* s390_ipte_batch$' ||
 		tap_not_ok "coverage: s390_ipte_batch passed in the gcov kernel"
 	report=$(cd "$build" && s390x-linux-gnu-gcov -n -o arch/s390/mm \
 		"$SRC/arch/s390/mm/ipte_batch.c" 2>&1)

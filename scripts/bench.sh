@@ -49,14 +49,13 @@ bench_boot() {
 }
 
 bench_run() {
-	local base series out k_base i_base k_series i_series
+	local series out k_base i_base k_series i_series
 	ensure_deps
 	ensure_base
 	ensure_qemu
 	mkdir -p "$BENCH"
 	series=$(apply_series $(series)) || die "the series does not apply"
-	base=$(git -C "$SRC" rev-parse "$BASE_TAG")
-	out=$(bench_kernel v7.3 "$base")
+	out=$(bench_kernel v7.3 "$BASE_TAG")
 	read -r k_base i_base <<<"$out"
 	out=$(bench_kernel series "$series")
 	read -r k_series i_series <<<"$out"

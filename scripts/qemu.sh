@@ -5,8 +5,6 @@
 #
 #   $CACHE/qemu/src      git repository: Debian's source (tag base) + patches
 #   $CACHE/qemu/build    the build
-#
-# QEMU=stock selects Debian's qemu-system-s390x instead, for A/B runs.
 
 QEMU_DIR=$CACHE/qemu
 QEMU_SRC=$QEMU_DIR/src
@@ -75,13 +73,4 @@ ensure_qemu() {
 	gcc -shared -fPIC -O2 -Wall -Werror -I"$QEMU_SRC/include/qemu" \
 		$(pkg-config --cflags glib-2.0) -o "$QEMU_PLUGIN" \
 		"$REPO/qemu/plugin/ipte-count.c" || die "the plugin does not build"
-}
-
-# The qemu-system-s390x command to use: ours, or Debian's with QEMU=stock.
-qemu_s390x() {
-	if [[ ${QEMU:-} == stock ]]; then
-		echo qemu-system-s390x
-	else
-		echo "$QEMU_OURS"
-	fi
 }

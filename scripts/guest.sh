@@ -27,7 +27,7 @@ build_s390_kernel() {
 # the init of an initramfs packed with the kernel's own gen_init_cpio, with
 # the FILEs in its root; prints its path.
 build_initramfs() {
-	local dir=$OUT/guest/$1
+	local dir=$OUT/initramfs/$1
 	mkdir -p "$dir"
 	gcc -O2 -o "$dir/gen_init_cpio" "$SRC/usr/gen_init_cpio.c"
 	s390x-linux-gnu-gcc -static -O2 -Wall -pthread -o "$dir/init" "$REPO/guest/$1.c"

@@ -102,7 +102,9 @@
  *   execution:
  *
  *   ipte-count: phase N runs R insns I ipte_global G ipte_local L ipte_r3 X
- *   ipte-count: total insns I ipte_global G ipte_local L ipte_r3 X
+ *   ipte-count: total insns I vcpu_insns W ipte_global G ipte_local L ipte_r3 X
+ *
+ *   (in the total, vcpu_insns is the sum of all vCPUs' own counts)
  *
  * Build (qemu-plugin.h comes from the QEMU 7.2 source, include/qemu):
  *
@@ -313,6 +315,11 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     unsigned int nr;
 
     read_totals(now, MAX_VCPUS);
+    /* for the total: every vCPU's own count, added up (exact) */
+    for (nr = 0; nr < MAX_VCPUS; nr++) {
+        now[C_VCPU_INSNS] += __atomic_load_n(&vcpu_insns[nr],
+                                             __ATOMIC_RELAXED);
+    }
 
     g_mutex_lock(&phase_lock);
     for (nr = 0; nr < MAX_PHASES; nr++) {

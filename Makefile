@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The workbench of the lazy-mmu-range series. See README.md.
 
-.PHONY: help check demo bench status export worktree am textsize bisect-build coverage qemu ipte-pagealloc
+.PHONY: help check check-full demo bench status export worktree am textsize bisect-build coverage qemu ipte-pagealloc
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -9,6 +9,10 @@ help:
 ## check         apply the series to Linux 7.3, checkpatch, kernel-doc, KUnit (x86_64, s390)
 check:
 	@scripts/check.sh
+
+## check-full    mm selftests and stress on SMP guests, v7.3 vs series, debug kernel
+check-full:
+	@scripts/check-full.sh
 
 ## demo          the benchmark: IPTEs and instructions, v7.3 vs the series, table and plot
 demo:

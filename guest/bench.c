@@ -17,6 +17,9 @@
  *
  * The kernel's vmalloc scenario comes from the module ipte_bench.ko when
  * the initramfs has it (/ipte_bench.ko): loading it runs its marked runs.
+ *
+ * "bench_only=NAME" on the kernel command line (the kernel hands it to init
+ * as an environment variable) runs the scenario NAME alone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -208,12 +211,15 @@ static int run_one(enum scenario s, unsigned long pages, int aligned)
 static void run_all(const char *threads)
 {
 	unsigned int z, a, rep;
+	const char *only = getenv("bench_only");
 	int s, err;
 
 	for (s = 0; s < S_MAX; s++)
 		for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++)
 			for (a = 0; a < 2; a++)
 				for (rep = 0; rep < REPS; rep++) {
+					if (only && strcmp(only, names[s]))
+						continue;
 					err = run_one(s, sizes[z], !a);
 					printf("bench: run %s %s %lu %d %u %s\n",
 					       names[s], threads, sizes[z], !a, rep,
@@ -291,7 +297,8 @@ int main(void)
 	mount("proc", "/proc", "proc", 0, NULL);
 	in_child(single_threaded);
 	in_child(multi_threaded);
-	kernel_module();
+	if (!getenv("bench_only") || !strcmp(getenv("bench_only"), "vmalloc"))
+		kernel_module();
 	printf("bench: done\n");
 	fflush(stdout);
 	sync();

@@ -124,10 +124,11 @@ def table(rows, varying):
         b = by.get(("v7.3", "ours") + k)
         s = by.get(("series", "ours") + k)
         st = by.get(("series", "stock") + k)
+        bst = by.get(("v7.3", "stock") + k) or b
         if not b or not s:
             continue
         note = []
-        for r in (b, s, st):
+        for r in (b, s, st, bst):
             if r and r["errors"]:
                 note.append(f"{r['kernel']}/{r['qemu']}: {', '.join(r['errors'])}")
         lines.append(
@@ -137,7 +138,7 @@ def table(rows, varying):
             f"| {b['ipte_local']} | {s['ipte_local']} "
             f"| {b['entries']} | {s['entries']} "
             f"| {ratio(s['guest_insns'], b['guest_insns'])} "
-            f"| {ratio(st['guest_insns'], b['guest_insns']) if st else '-'} "
+            f"| {ratio(st['guest_insns'], bst['guest_insns']) if st else '-'} "
             f"| {'; '.join(note)} |")
     if varying:
         lines.append("")
@@ -182,7 +183,7 @@ def targets(rows):
     for r in rows:
         if r["kernel"] != "series" or r["qemu"] != "stock":
             continue
-        b = by.get(("v7.3", "ours") + key(r))
+        b = by.get(("v7.3", "stock") + key(r)) or by.get(("v7.3", "ours") + key(r))
         compared += b is not None
         if b and r["guest_insns"] > 1.01 * b["guest_insns"]:
             over.append(f"{' '.join(map(str, key(r)))} "

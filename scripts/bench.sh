@@ -2,11 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # make bench: the benchmark. Builds Linux v7.3 and v7.3 + the series for
 # s390 with the same configuration, and boots each on our QEMU (IPTE-range
-# facility on); the series also on Debian's QEMU (no facility). The guest
+# facility on) and on Debian's QEMU (no facility). The guest
 # (guest/bench.c, and guest/module for vmalloc) runs every scenario between
 # phase markers; the ipte-count plugin and our trace event count IPTEs,
 # entries and the instructions of the vCPU that ran the scenario. Writes
 # out/bench/bench.csv, table.md and global-iptes.svg. Sourced by demo.sh.
+#
+# -icount ties the guest's clock to the instructions it executes, so that
+# the timer ticks inside a scenario, and so its instruction count, do not
+# depend on how fast the host emulates it; norandmaps gives every boot the
+# same address-space layout (a stack that happens to straddle one more page
+# costs one more COW fault and its IPTE). BENCH_ONLY=NAME runs the scenario
+# NAME alone (see guest/bench.c).
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/qemu.sh"
 . "$REPO/scripts/guest.sh"
@@ -39,9 +46,11 @@ bench_boot() {
 		cmd=(qemu-system-s390x)
 		log=plugin
 	fi
-	log "booting $name on $qemu QEMU, -smp $SMP (console: out/bench/$name.console)"
-	BOOT_TIMEOUT=3600 boot_s390 "$BENCH/$name.console" "$kernel" "$initrd" "" \
+	log "booting $name on $qemu QEMU, -smp $SMP (console: ${BENCH#"$REPO"/}/$name.console)"
+	BOOT_TIMEOUT=3600 boot_s390 "$BENCH/$name.console" "$kernel" "$initrd" \
+		"norandmaps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}" \
 		"${cmd[@]}" -cpu max -smp "$SMP" -accel tcg,thread=single \
+		-icount shift=0,sleep=off \
 		-plugin "$QEMU_PLUGIN,trace=on" -d "$log" -D "$BENCH/$name.emu"
 	grep -aq '^bench: done' "$BENCH/$name.console" ||
 		{ tail -20 "$BENCH/$name.console"; die "the benchmark guest did not finish ($name)"; }
@@ -60,10 +69,12 @@ bench_run() {
 	out=$(bench_kernel series "$series")
 	read -r k_series i_series <<<"$out"
 	bench_boot v7.3-ours "$k_base" "$i_base" ours
+	bench_boot v7.3-stock "$k_base" "$i_base" stock
 	bench_boot series-ours "$k_series" "$i_series" ours
 	bench_boot series-stock "$k_series" "$i_series" stock
 	python3 "$REPO/scripts/bench-report.py" "$BENCH" \
 		"v7.3:ours:$BENCH/v7.3-ours.console:$BENCH/v7.3-ours.emu" \
+		"v7.3:stock:$BENCH/v7.3-stock.console:$BENCH/v7.3-stock.emu" \
 		"series:ours:$BENCH/series-ours.console:$BENCH/series-ours.emu" \
 		"series:stock:$BENCH/series-stock.console:$BENCH/series-stock.emu" \
 		>"$BENCH/report.txt"

@@ -23,11 +23,12 @@ build_s390_kernel() {
 	echo "$dir"
 }
 
-# build_initramfs NAME [FILE...]: guest/NAME.c, built static for s390x, as
-# the init of an initramfs packed with the kernel's own gen_init_cpio, with
-# the FILEs in its root; prints its path.
+# build_initramfs NAME [FILE | DEST=FILE]...: guest/NAME.c, built static for
+# s390x, as the init of an initramfs packed with the kernel's own
+# gen_init_cpio, with each FILE in its root, or at the absolute path DEST
+# (executable FILEs stay executable); prints its path.
 build_initramfs() {
-	local dir=$OUT/initramfs/$1
+	local dir=$OUT/initramfs/$1 f src dest d dirs=" /dev "
 	mkdir -p "$dir"
 	gcc -O2 -o "$dir/gen_init_cpio" "$SRC/usr/gen_init_cpio.c"
 	s390x-linux-gnu-gcc -static -O2 -Wall -pthread -o "$dir/init" "$REPO/guest/$1.c"
@@ -37,19 +38,32 @@ nod /dev/console 600 0 0 c 5 1
 file /init $dir/init 755 0 0
 LIST
 	for f in "${@:2}"; do
-		echo "file /$(basename "$f") $f 644 0 0" >>"$dir/initramfs.list"
+		if [[ $f == /*=* ]]; then
+			dest=${f%%=*} src=${f#*=}
+		else
+			dest=/$(basename "$f") src=$f
+		fi
+		# its parent directories, outermost first
+		for d in $(d=$dest; while d=$(dirname "$d") && [[ $d != / ]]; do
+				echo "$d"; done | tac); do
+			[[ $dirs == *" $d "* ]] && continue
+			dirs+="$d "
+			echo "dir $d 755 0 0" >>"$dir/initramfs.list"
+		done
+		echo "file $dest $src $([[ -x $src ]] && echo 755 || echo 644) 0 0" >>"$dir/initramfs.list"
 	done
 	"$dir/gen_init_cpio" "$dir/initramfs.list" >"$dir/initramfs.cpio"
 	echo "$dir/initramfs.cpio"
 }
 
 # boot_s390 LOG KERNEL INITRAMFS APPEND QEMU-COMMAND...: boot to the guest's
-# init and power off; the console goes to LOG.
+# init and power off; the console goes to LOG. BOOT_MEM: guest memory in
+# MiB (default 1024); BOOT_TIMEOUT: seconds (default 900).
 boot_s390() {
 	local logf=$1 kernel=$2 initrd=$3 append=$4
 	shift 4
 	timeout "${BOOT_TIMEOUT:-900}" "$@" -nodefaults -nographic -no-reboot -serial stdio \
-		-machine s390-ccw-virtio -m 1024 -kernel "$kernel" -initrd "$initrd" \
+		-machine s390-ccw-virtio -m "${BOOT_MEM:-1024}" -kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 rdinit=/init panic=-1 $append" \
 		</dev/null >"$logf" 2>&1 || true
 }

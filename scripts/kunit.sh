@@ -28,19 +28,14 @@ arch_has_lazy_mmu() {
 }
 
 # kunit.py runs qemu-system-ARCH from PATH. wrapper_path ARCH: a directory
-# (in out/, so that every clone has its own) to put first in PATH, with the
-# wrapper we run under that name:
-# - x86_64: kunit.py passes "-accel kvm -accel hvf -accel tcg"; Debian 12's
-#   QEMU hangs on that without /dev/kvm, and on this machine also with it
-#   (nested). The wrapper keeps only tcg, so every machine runs alike.
-# - s390: our QEMU.
+# (in out/, so that every clone has its own) to put first in PATH, with
+# scripts/kunit-qemu under that name: single-threaded TCG alone, on the
+# QEMU in LMR_KUNIT_QEMU (ours for s390), else Debian's.
 wrapper_path() {
-	local dir=$OUT/bin/$1
+	local dir=$OUT/bin/$1 name=qemu-system-$1
+	[[ $1 == s390 ]] && name=qemu-system-s390x
 	mkdir -p "$dir"
-	case $1 in
-	x86_64) ln -sf "$REPO/scripts/qemu-without-kvm" "$dir/qemu-system-x86_64" ;;
-	s390) ln -sf "$REPO/scripts/qemu-s390x-ours" "$dir/qemu-system-s390x" ;;
-	esac
+	ln -sf "$REPO/scripts/kunit-qemu" "$dir/$name"
 	echo "$dir"
 }
 
@@ -77,9 +72,8 @@ kunit_run() {
 	log "kunit.py $cmd --arch=$arch ${KUNIT_CONFIGS[*]} on $qemu QEMU (log: out/kunit-$name.log)"
 	(
 		cd "$SRC"
-		if [[ $arch == x86_64 ]] || [[ $qemu == ours && $arch == s390 ]]; then
-			PATH=$(wrapper_path "$arch"):$PATH
-		fi
+		PATH=$(wrapper_path "$arch"):$PATH
+		[[ $qemu == ours && $arch == s390 ]] && export LMR_KUNIT_QEMU=$QEMU_OURS
 		kunit_arch_args "$arch"
 		# exec boots the kernel that run built last
 		[[ $cmd == exec ]] || KUNIT_ARGS+=("${KUNIT_CONFIGS[@]}" --jobs="$JOBS")

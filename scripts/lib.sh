@@ -103,7 +103,9 @@ debian_mirror() {
 # private_apt DIR LINE ARGS...: run "apt-get ARGS" in DIR with an apt setup
 # of our own whose only source is LINE, where MIRROR stands for this
 # machine's Debian mirror. The setup lives in a temporary directory that is
-# removed afterwards, so no mirror name stays on disk.
+# removed afterwards, so no mirror name stays on disk. APT_ARCH=ARCH makes
+# it a setup for that architecture alone (to download foreign packages
+# without adding the architecture to dpkg).
 private_apt() {
 	local dir=$1 line=$2 tmp rc=0 opts
 	shift 2
@@ -114,6 +116,8 @@ private_apt() {
 	      -o Dir::Etc::SourceParts=/dev/null
 	      -o Dir::State::Lists="$tmp/lists"
 	      -o Dir::Cache="$tmp/cache" -o APT::Sandbox::User=root)
+	[[ -z ${APT_ARCH:-} ]] ||
+		opts+=(-o APT::Architecture="$APT_ARCH" -o APT::Architectures="$APT_ARCH")
 	if apt-get "${opts[@]}" update -qq >&2; then
 		(cd "$dir" && apt-get "${opts[@]}" "$@" >&2) || rc=$?
 	else

@@ -1,0 +1,1213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The init of the stress guest: a bounded, data-checking stress run of the
+ * page-table walkers that the series batches (mprotect, mremap, munmap,
+ * madvise, fork, and vmalloc through the module stress_vmalloc.ko), with
+ * CPU hotplug going on at the same time.
+ *
+ * Worker processes (stress_procs, default 2) each run one thread per online
+ * CPU (stress_threads, default all of them), each pinned to its own home CPU,
+ * so that every worker mm is attached to all CPUs and the kernel takes the
+ * global IPTE paths. A worker thread repeats steps: it maps a region
+ * (private anonymous, shared anonymous, or a shared mapping of a memfd or of
+ * a file in the root file system) of random size and placement (1 MiB
+ * aligned or not, within one page table or crossing into the next), writes a
+ * pattern into the first and last 8 bytes of every page (derived from the
+ * region's tag, the page index and a per-page generation), and then applies
+ * a few random operations, checking after each one every page of the region
+ * against what it must hold: the pattern, zero, "pattern or zero" after
+ * MADV_FREE, or a fault with the right signal code for unmapped and
+ * inaccessible pages and for writes to read-only ones. The operation's
+ * system call runs on another CPU than the one that filled and checks the
+ * region, so that an invalidation which misses a CPU leaves a stale TLB
+ * entry behind that the check then sees.
+ *
+ * The operations: mprotect of a range to read-only or no access and back;
+ * mremap moving the region (same size or resized), shrinking or growing it
+ * in place; munmap of a sub-range; MADV_DONTNEED, MADV_FREE (optionally
+ * followed by MADV_PAGEOUT), MADV_COLD and MADV_PAGEOUT; rewriting a range;
+ * and fork, where the parent writes the region after fork() has returned,
+ * and the child must see its pre-fork copy (private) or the parent's writes
+ * (shared), then writes its own values, which the parent must not see
+ * (private) or must see (shared).
+ *
+ * Meanwhile init's own threads take CPUs other than CPU 0 offline and online
+ * again through sysfs about every second, and load /stress_vmalloc.ko (when
+ * the initramfs has it) with "seconds=N", which runs its own vmalloc stress
+ * and fails to load if it found a bad page.
+ *
+ * Parameters come from the kernel command line, which hands unknown
+ * key=value words to init's environment: stress_seconds (default 60),
+ * stress_seed (default from the clock; printed so that a run can be
+ * repeated: every worker thread draws its own random sequence from the seed
+ * and its number), stress_procs, stress_threads, and stress_hotplug=0 to
+ * leave the CPUs alone. (QEMU 7.2's multi-threaded TCG can deadlock when one
+ * CPU sends SIGP, as CPU online and offline do, while another waits for the
+ * TLB flush on all CPUs of its global IPTE.)
+ *
+ * Output: "stress: start ...", one "stress: FAIL ..." line per failed check
+ * (operation, mapping kind, worker, step, seed, CPU, region address, its
+ * page offset within its 1 MiB, size in pages, page index, what was checked,
+ * expected and found value; for faults the values are signal << 8 | si_code,
+ * 0 meaning "no fault"), and at the end
+ *
+ *   stress: done steps=N failures=M hotplug=K seconds=S seed=X
+ *
+ * where steps counts the checked operations, hotplug the successful CPU
+ * offline and online transitions, and seconds the time the run took. Then
+ * the guest powers off. A failed check ends the step; the worker goes on
+ * with the next one.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB		(1UL << 20)
+#define MAX_PAGES	4096		/* largest region at creation */
+#define MAX_GROW	256		/* most pages an mremap adds */
+#define MAX_TOTAL	(MAX_PAGES + MAX_GROW)
+#define MAX_THREADS	16
+#define MAX_PROCS	8
+#define MAX_OPS		4		/* operations per step, at most */
+/*
+ * Each worker thread owns a 4 GiB arena at a fixed address, far below where
+ * the kernel places mappings without an address: its regions live in slot 0
+ * or slot 1 (the two halves), and nothing else is ever mapped there, so that
+ * an address that must be unmapped stays unmapped.
+ */
+#define ARENA_BASE	0x100000000UL
+#define ARENA_SIZE	0x100000000UL
+#define SLOT_SIZE	(ARENA_SIZE / 2)
+#define SLOT_MIBS	1000		/* a region starts in the first 1000 MiB */
+
+enum kind { K_PRIVATE, K_SHARED, K_FILE, K_MAX };
+
+static const char *const kind_names[K_MAX] = {
+	[K_PRIVATE] = "private", [K_SHARED] = "shared", [K_FILE] = "file",
+};
+
+/* What a page must hold. */
+enum page_st {
+	ST_DATA,	/* the pattern of its generation */
+	ST_ZERO,	/* zeroes */
+	ST_MAYBE,	/* the pattern or zeroes (after MADV_FREE) */
+	ST_ANY,		/* anything: not yet written (grown file mapping) */
+	ST_HOLE,	/* unmapped: a read faults with SEGV_MAPERR */
+};
+
+enum page_prot { P_RW, P_RO, P_NONE };
+
+struct page_state {
+	uint32_t gen;
+	uint8_t st;
+	uint8_t prot;
+};
+
+struct worker {
+	int proc, thread;
+	int home;			/* the CPU the thread belongs to */
+	int cpu;			/* the CPU that fills and checks */
+	uint64_t rng;
+	unsigned long step;
+	const char *op;			/* the operation under way */
+	int fd;				/* the file of K_FILE mappings, or -1 */
+	char *arena;
+	/* The current region. */
+	char *addr;
+	unsigned long pages;
+	enum kind kind;
+	int slot;
+	int split;			/* may be more than one VMA */
+	uint64_t tag;
+	struct page_state *ps;		/* MAX_TOTAL entries */
+};
+
+/* Shared by init and the worker processes. */
+struct counters {
+	unsigned long steps, failures;
+};
+
+static struct counters *ctr;
+static long page_size;
+static int ncpus, nprocs, nthreads, seconds, file_kind = 1, hotplug_on;
+static unsigned long long seed;
+static uint64_t deadline;		/* CLOCK_MONOTONIC, in ns */
+static volatile int hotplug_stop;
+static unsigned long hotplug_count;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line, in one write(), so that lines of threads do not mix. */
+static void say(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (write(1, buf, n) < 0)
+		return;
+}
+
+static void count_failure(void)
+{
+	__atomic_fetch_add(&ctr->failures, 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int time_up(void)
+{
+	return now_ns() >= deadline;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* A number in [0, n), n > 0. */
+static unsigned long rnd(struct worker *w, unsigned long n)
+{
+	w->rng += 0x9e3779b97f4a7c15ULL;
+	return mix64(w->rng) % n;
+}
+
+/* The first (@last = 0) or last word of page @i at generation @gen. */
+static uint64_t pattern(struct worker *w, unsigned long i, uint32_t gen, int last)
+{
+	return mix64(w->tag ^ ((uint64_t)i << 20) ^ ((uint64_t)gen << 40) ^ last) | 1;
+}
+
+static char *page_addr(struct worker *w, unsigned long i)
+{
+	return w->addr + i * page_size;
+}
+
+/*
+ * Memory accesses that may fault. The SIGSEGV and SIGBUS handler jumps back
+ * into the access function; it is installed with SA_NODEFER, so that the
+ * jump leaves the signal mask as it was and sigsetjmp need not save it.
+ */
+static __thread struct {
+	sigjmp_buf jb;
+	volatile sig_atomic_t armed;
+	volatile int sig, code;
+	void *volatile addr;
+} probe;
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (!probe.armed) {
+		say("stress: FAIL unexpected signal %d code %d at %p outside a check, seed=%llu\n",
+		    sig, si->si_code, si->si_addr, seed);
+		_exit(3);
+	}
+	probe.armed = 0;
+	probe.sig = sig;
+	probe.code = si->si_code;
+	probe.addr = si->si_addr;
+	siglongjmp(probe.jb, 1);
+}
+
+/* 0 if the word at @p could be read into *@val, else the signal. */
+static int __attribute__((noinline)) load(const char *p, uint64_t *val)
+{
+	if (sigsetjmp(probe.jb, 0))
+		return probe.sig;
+	probe.armed = 1;
+	*val = *(const volatile uint64_t *)p;
+	probe.armed = 0;
+	return 0;
+}
+
+/* 0 if @val could be written to the word at @p, else the signal. */
+static int __attribute__((noinline)) store(char *p, uint64_t val)
+{
+	if (sigsetjmp(probe.jb, 0))
+		return probe.sig;
+	probe.armed = 1;
+	*(volatile uint64_t *)p = val;
+	probe.armed = 0;
+	return 0;
+}
+
+/* How a fault is reported: signal << 8 | si_code, 0 for none. */
+static uint64_t fault_code(int sig)
+{
+	return sig ? ((uint64_t)sig << 8 | (uint64_t)(probe.code & 0xff)) : 0;
+}
+
+/* The first mismatch of a check, and how many pages mismatched. */
+struct mismatch {
+	unsigned long count, page;
+	const char *what;
+	uint64_t expected, found;
+};
+
+static void note(struct mismatch *m, unsigned long page, const char *what,
+		 uint64_t expected, uint64_t found)
+{
+	if (m->count++)
+		return;
+	m->page = page;
+	m->what = what;
+	m->expected = expected;
+	m->found = found;
+}
+
+/* Print the FAIL line of a check of @pages at @addr; 1 if it passed. */
+static int report(struct worker *w, struct mismatch *m, char *addr, unsigned long pages)
+{
+	if (!m->count)
+		return 1;
+	count_failure();
+	say("stress: FAIL op=%s kind=%s worker=%d.%d step=%lu seed=%llu cpu=%d addr=%p mib_off=%lu pages=%lu page=%lu what=\"%s\" expected=%#llx found=%#llx bad_pages=%lu\n",
+	    w->op, kind_names[w->kind], w->proc, w->thread, w->step, seed,
+	    sched_getcpu(), (void *)addr,
+	    ((unsigned long)addr & (MIB - 1)) / page_size, pages, m->page, m->what,
+	    (unsigned long long)m->expected, (unsigned long long)m->found, m->count);
+	return 0;
+}
+
+/* A system call that should have worked did not. */
+static int sys_failed(struct worker *w, const char *call, unsigned long s, unsigned long n)
+{
+	int err = errno;
+
+	count_failure();
+	say("stress: FAIL op=%s kind=%s worker=%d.%d step=%lu seed=%llu cpu=%d addr=%p mib_off=%lu pages=%lu page=%lu what=\"%s of %lu pages: %s\"\n",
+	    w->op, kind_names[w->kind], w->proc, w->thread, w->step, seed,
+	    sched_getcpu(), (void *)w->addr,
+	    ((unsigned long)w->addr & (MIB - 1)) / page_size, w->pages, s, call, n,
+	    strerror(err));
+	return 0;
+}
+
+/* The fault of the access to @p must be SIGSEGV with @code, at @p's page. */
+static void expect_fault(struct mismatch *m, unsigned long i, const char *p, int sig,
+			 int code, const char *what)
+{
+	uint64_t want = (uint64_t)SIGSEGV << 8 | code, got = fault_code(sig);
+
+	if (got != want)
+		note(m, i, what, want, got);
+	else if (((unsigned long)probe.addr ^ (unsigned long)p) & ~(page_size - 1))
+		note(m, i, "fault address", (unsigned long)p, (unsigned long)probe.addr);
+}
+
+/*
+ * Check page @i at @p against its state; with @writes, also write the value
+ * read back to its first word: that must work on a writable page and fault
+ * on a read-only one.
+ */
+static void check_page(struct worker *w, unsigned long i, char *p, int writes,
+		       struct mismatch *m)
+{
+	struct page_state *s = &w->ps[i];
+	char *q = p + page_size - 8;
+	uint64_t a = 0, b = 0, ea, eb;
+	int sig;
+
+	if (s->st == ST_HOLE) {
+		expect_fault(m, i, p, load(p, &a), SEGV_MAPERR, "read of an unmapped page");
+		return;
+	}
+	if (s->prot == P_NONE) {
+		expect_fault(m, i, p, load(p, &a), SEGV_ACCERR, "read of a PROT_NONE page");
+		return;
+	}
+	sig = load(p, &a);
+	if (!sig)
+		sig = load(q, &b);
+	if (sig) {
+		note(m, i, "read faulted", 0, fault_code(sig));
+		return;
+	}
+	ea = pattern(w, i, s->gen, 0);
+	eb = pattern(w, i, s->gen, 1);
+	switch (s->st) {
+	case ST_DATA:
+		if (a != ea)
+			note(m, i, "first word", ea, a);
+		else if (b != eb)
+			note(m, i, "last word", eb, b);
+		break;
+	case ST_ZERO:
+		if (a)
+			note(m, i, "first word of a zero page", 0, a);
+		else if (b)
+			note(m, i, "last word of a zero page", 0, b);
+		break;
+	case ST_MAYBE:
+		/*
+		 * Reclaim may drop the page between the two reads: "pattern,
+		 * zero" is a zero page if the first word now reads zero too.
+		 */
+		if (a == ea && !b && load(p, &a))
+			a = ea;
+		if (a == ea && b == eb)
+			s->st = ST_DATA;
+		else if (!a && !b)
+			s->st = ST_ZERO;
+		else if (a && a != ea)
+			note(m, i, "first word after MADV_FREE", ea, a);
+		else
+			note(m, i, "last word after MADV_FREE", a ? eb : 0, b);
+		if (s->st == ST_MAYBE)
+			return;
+		break;
+	default:
+		break;
+	}
+	if (!writes)
+		return;
+	sig = store(p, a);
+	if (s->prot == P_RO)
+		expect_fault(m, i, p, sig, SEGV_ACCERR, "write to a read-only page");
+	else if (sig)
+		note(m, i, "write faulted", 0, fault_code(sig));
+}
+
+/* Check every page of the region. */
+static int verify(struct worker *w, int writes)
+{
+	struct mismatch m = { 0 };
+	unsigned long i;
+
+	for (i = 0; i < w->pages; i++)
+		check_page(w, i, page_addr(w, i), writes, &m);
+	return report(w, &m, w->addr, w->pages);
+}
+
+/* Every page of [@addr, + @pages) must be unmapped. */
+static int verify_gone(struct worker *w, char *addr, unsigned long pages)
+{
+	struct mismatch m = { 0 };
+	unsigned long i;
+	uint64_t v;
+
+	for (i = 0; i < pages; i++) {
+		char *p = addr + i * page_size;
+
+		expect_fault(&m, i, p, load(p, &v), SEGV_MAPERR, "read of an unmapped page");
+	}
+	return report(w, &m, addr, pages);
+}
+
+/* Write generation @gen into page @i. */
+static void put_page(struct worker *w, unsigned long i, uint32_t gen, struct mismatch *m)
+{
+	char *p = page_addr(w, i);
+	int sig;
+
+	sig = store(p, pattern(w, i, gen, 0));
+	if (!sig)
+		sig = store(p + page_size - 8, pattern(w, i, gen, 1));
+	if (sig)
+		note(m, i, "write faulted", 0, fault_code(sig));
+	w->ps[i].gen = gen;
+	w->ps[i].st = ST_DATA;
+}
+
+/* Write the next generation(s) into the mapped pages of [@s, @s + @n). */
+static int rewrite(struct worker *w, unsigned long s, unsigned long n, uint32_t delta)
+{
+	struct mismatch m = { 0 };
+	unsigned long i;
+
+	for (i = s; i < s + n; i++)
+		if (w->ps[i].st != ST_HOLE && w->ps[i].prot == P_RW)
+			put_page(w, i, w->ps[i].gen + delta, &m);
+	return report(w, &m, w->addr, w->pages);
+}
+
+/*
+ * Run on @cpu, or on the next online CPU after it (CPUs come and go);
+ * returns the CPU, or -1 if none took the thread.
+ */
+static int hop(int cpu)
+{
+	cpu_set_t set;
+	int k, c;
+
+	for (k = 0; k < ncpus; k++) {
+		c = (cpu + k) % ncpus;
+		CPU_ZERO(&set);
+		CPU_SET(c, &set);
+		if (!sched_setaffinity(0, sizeof(set), &set))
+			return c;
+	}
+	return -1;
+}
+
+/* A CPU other than the checking one (when there is one). */
+static int other_cpu(struct worker *w)
+{
+	if (ncpus < 2)
+		return 0;
+	return (w->cpu + 1 + rnd(w, ncpus - 1)) % ncpus;
+}
+
+static unsigned long pick_pages(struct worker *w)
+{
+	unsigned long r = rnd(w, 100);
+
+	if (r < 35)
+		return 1 + rnd(w, 16);
+	if (r < 60)
+		return 17 + rnd(w, 240);
+	if (r < 70)
+		return 256 << rnd(w, 2);		/* exactly 1 or 2 MiB */
+	if (r < 95)
+		return 257 + rnd(w, 512);
+	return 1025 + rnd(w, MAX_PAGES - 1024);
+}
+
+/*
+ * A place in @slot for @pages: at a 1 MiB boundary, at a random page within
+ * a MiB, or at one that makes the region cross into the next page table.
+ */
+static char *place(struct worker *w, int slot, unsigned long pages)
+{
+	char *base = w->arena + slot * SLOT_SIZE + rnd(w, SLOT_MIBS) * MIB;
+	unsigned long per_mib = MIB / page_size, before;
+
+	switch (rnd(w, 3)) {
+	case 0:
+		return base;
+	case 1:
+		return base + (1 + rnd(w, per_mib - 1)) * page_size;
+	default:
+		if (pages < 2)
+			return base + (per_mib - 1) * page_size;
+		before = 1 + rnd(w, pages - 1 < per_mib - 1 ? pages - 1 : per_mib - 1);
+		return base + (per_mib - before) * page_size;
+	}
+}
+
+/* Pick a range of mapped pages: sometimes all of the region. */
+static void pick_range(struct worker *w, unsigned long *s, unsigned long *n)
+{
+	unsigned long i, e;
+
+	if (!w->split && !rnd(w, 3)) {
+		*s = 0;
+		*n = w->pages;
+		return;
+	}
+	do
+		i = rnd(w, w->pages);
+	while (w->ps[i].st == ST_HOLE);
+	for (e = i; e < w->pages && w->ps[e].st != ST_HOLE; e++)
+		;
+	*s = i;
+	*n = 1 + rnd(w, e - i);
+}
+
+static unsigned long mapped_pages(struct worker *w)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < w->pages; i++)
+		n += w->ps[i].st != ST_HOLE;
+	return n;
+}
+
+static int map_flags(struct worker *w)
+{
+	return w->kind == K_PRIVATE ? MAP_PRIVATE | MAP_ANONYMOUS :
+	       w->kind == K_SHARED ? MAP_SHARED | MAP_ANONYMOUS : MAP_SHARED;
+}
+
+/* Map a new region and write the pattern into it. */
+static int new_region(struct worker *w)
+{
+	unsigned long r = rnd(w, 4), i;
+	char *p;
+
+	w->op = "create";
+	w->kind = r < 2 ? K_PRIVATE : r == 2 || w->fd < 0 ? K_SHARED : K_FILE;
+	w->pages = pick_pages(w);
+	w->slot = 0;
+	w->split = 0;
+	w->addr = place(w, 0, w->pages);
+	w->tag = mix64(w->rng ^ ((uint64_t)w->proc << 56) ^ ((uint64_t)w->thread << 48));
+	p = mmap(w->addr, w->pages * page_size, PROT_READ | PROT_WRITE,
+		 map_flags(w) | MAP_FIXED_NOREPLACE, w->kind == K_FILE ? w->fd : -1, 0);
+	if (p != w->addr) {
+		if (p != MAP_FAILED)
+			munmap(p, w->pages * page_size);
+		w->pages = 0;
+		return sys_failed(w, "mmap", 0, 0);
+	}
+	for (i = 0; i < w->pages; i++)
+		w->ps[i] = (struct page_state){ .gen = 0, .st = ST_ANY, .prot = P_RW };
+	return rewrite(w, 0, w->pages, 1) && verify(w, 1);
+}
+
+/* mprotect a range to read-only or no access, check, back, check. */
+static int op_mprotect(struct worker *w)
+{
+	unsigned long s, n, i;
+	int none = !rnd(w, 4), b = other_cpu(w), r;
+
+	w->op = none ? "mprotect_none" : "mprotect_ro";
+	pick_range(w, &s, &n);
+	hop(b);
+	r = mprotect(page_addr(w, s), n * page_size, none ? PROT_NONE : PROT_READ);
+	hop(w->cpu);
+	if (r)
+		return sys_failed(w, "mprotect", s, n);
+	if (s || n != w->pages)
+		w->split = 1;
+	for (i = s; i < s + n; i++)
+		w->ps[i].prot = none ? P_NONE : P_RO;
+	if (!verify(w, 1))
+		return 0;
+	w->op = none ? "mprotect_none_rw" : "mprotect_ro_rw";
+	hop(rnd(w, 2) ? b : w->cpu);
+	r = mprotect(page_addr(w, s), n * page_size, PROT_READ | PROT_WRITE);
+	hop(w->cpu);
+	if (r)
+		return sys_failed(w, "mprotect", s, n);
+	for (i = s; i < s + n; i++)
+		w->ps[i].prot = P_RW;
+	return verify(w, 1) && rewrite(w, s, n, 1) && verify(w, 0);
+}
+
+/* New pages at the end of the region (grown by mremap): zero or unknown. */
+static int grown(struct worker *w, unsigned long old_pages)
+{
+	unsigned long i;
+
+	for (i = old_pages; i < w->pages; i++)
+		w->ps[i] = (struct page_state){
+			.gen = 0, .st = w->kind == K_PRIVATE ? ST_ZERO : ST_ANY, .prot = P_RW,
+		};
+	return verify(w, 0) && rewrite(w, old_pages, w->pages - old_pages, 1) &&
+	       verify(w, 1);
+}
+
+/* How many pages may be added (not to shared anonymous: beyond its size). */
+static unsigned long grow_room(struct worker *w)
+{
+	unsigned long room = MAX_TOTAL - w->pages;
+
+	if (w->kind == K_SHARED)
+		return 0;
+	return room < MAX_GROW ? room : MAX_GROW;
+}
+
+/* Move the region to the other slot, sometimes resizing it. */
+static int op_mremap_move(struct worker *w)
+{
+	unsigned long old_pages = w->pages, new_pages = w->pages, r = rnd(w, 4);
+	char *old = w->addr, *dst, *q;
+	int b = other_cpu(w);
+
+	w->op = "mremap_move";
+	if (r == 0 && w->pages > 1) {
+		new_pages = 1 + rnd(w, w->pages - 1);
+		w->op = "mremap_move_shrink";
+	} else if (r == 1 && grow_room(w)) {
+		new_pages = w->pages + 1 + rnd(w, grow_room(w));
+		w->op = "mremap_move_grow";
+	}
+	dst = place(w, !w->slot, new_pages);
+	hop(b);
+	q = mremap(old, old_pages * page_size, new_pages * page_size,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	hop(w->cpu);
+	if (q != dst)
+		return sys_failed(w, "mremap", 0, old_pages);
+	w->addr = dst;
+	w->slot = !w->slot;
+	w->pages = new_pages;
+	if (!verify_gone(w, old, old_pages))
+		return 0;
+	if (new_pages > old_pages)
+		return grown(w, old_pages);
+	return verify(w, 1);
+}
+
+static int op_mremap_shrink(struct worker *w)
+{
+	unsigned long new_pages = 1 + rnd(w, w->pages - 1);
+	int b = other_cpu(w), flags = rnd(w, 2) ? MREMAP_MAYMOVE : 0;
+	char *q;
+
+	w->op = "mremap_shrink";
+	hop(b);
+	q = mremap(w->addr, w->pages * page_size, new_pages * page_size, flags);
+	hop(w->cpu);
+	if (q != w->addr)
+		return sys_failed(w, "mremap", new_pages, w->pages - new_pages);
+	if (!verify_gone(w, page_addr(w, new_pages), w->pages - new_pages))
+		return 0;
+	w->pages = new_pages;
+	return verify(w, 1);
+}
+
+/*
+ * Grow in place: the space after the region is free, so this must work
+ * without MREMAP_MAYMOVE; with it, the kernel should still grow in place,
+ * but may move.
+ */
+static int op_mremap_grow(struct worker *w)
+{
+	unsigned long old_pages = w->pages, new_pages = w->pages + 1 + rnd(w, grow_room(w));
+	int b = other_cpu(w), flags = rnd(w, 2) ? MREMAP_MAYMOVE : 0;
+	char *old = w->addr, *q;
+
+	w->op = "mremap_grow";
+	hop(b);
+	q = mremap(old, old_pages * page_size, new_pages * page_size, flags);
+	hop(w->cpu);
+	if (q == MAP_FAILED || (!flags && q != old))
+		return sys_failed(w, "mremap", old_pages, new_pages - old_pages);
+	w->addr = q;
+	w->pages = new_pages;
+	if (q != old && !verify_gone(w, old, old_pages))
+		return 0;
+	return grown(w, old_pages);
+}
+
+static int op_mremap(struct worker *w)
+{
+	unsigned long r = rnd(w, 10);
+
+	if (r < 3 && w->pages > 1)
+		return op_mremap_shrink(w);
+	if (r < 6 && grow_room(w))
+		return op_mremap_grow(w);
+	return op_mremap_move(w);
+}
+
+/* Unmap part of the region (never all of what is left). */
+static int op_munmap(struct worker *w)
+{
+	unsigned long s, n, i, mapped = mapped_pages(w);
+	int b = other_cpu(w), r;
+
+	w->op = "munmap";
+	pick_range(w, &s, &n);
+	if (n == mapped) {
+		if (rnd(w, 2))
+			s++;
+		n--;
+	}
+	hop(b);
+	r = munmap(page_addr(w, s), n * page_size);
+	hop(w->cpu);
+	if (r)
+		return sys_failed(w, "munmap", s, n);
+	w->split = 1;
+	for (i = s; i < s + n; i++)
+		w->ps[i].st = ST_HOLE;
+	return verify(w, 1);
+}
+
+/* MADV_DONTNEED, MADV_COLD, MADV_PAGEOUT of a range. */
+static int op_madvise(struct worker *w, int advice, const char *name)
+{
+	unsigned long s, n, i;
+	int b = other_cpu(w), r;
+
+	w->op = name;
+	pick_range(w, &s, &n);
+	hop(b);
+	r = madvise(page_addr(w, s), n * page_size, advice);
+	hop(w->cpu);
+	if (r)
+		return sys_failed(w, "madvise", s, n);
+	if (advice == MADV_DONTNEED && w->kind == K_PRIVATE)
+		for (i = s; i < s + n; i++)
+			w->ps[i].st = ST_ZERO;
+	if (!verify(w, 1))
+		return 0;
+	if (advice == MADV_DONTNEED && rnd(w, 2))
+		return rewrite(w, s, n, 1) && verify(w, 0);
+	return 1;
+}
+
+/*
+ * MADV_FREE of a range of a private region (sometimes followed by
+ * MADV_PAGEOUT, which may drop the pages): each page then holds its pattern
+ * or zeroes. Writing the pages settles them.
+ */
+static int op_free(struct worker *w)
+{
+	unsigned long s, n, i;
+	int b = other_cpu(w), r;
+
+	w->op = "madv_free";
+	pick_range(w, &s, &n);
+	hop(b);
+	r = madvise(page_addr(w, s), n * page_size, MADV_FREE);
+	if (!r && rnd(w, 2)) {
+		w->op = "madv_free_pageout";
+		r = madvise(page_addr(w, s), n * page_size, MADV_PAGEOUT);
+	}
+	hop(w->cpu);
+	if (r)
+		return sys_failed(w, "madvise", s, n);
+	for (i = s; i < s + n; i++)
+		if (w->ps[i].st == ST_DATA)
+			w->ps[i].st = ST_MAYBE;
+	return verify(w, 0) && rewrite(w, s, n, 1) && verify(w, 1);
+}
+
+static int op_write(struct worker *w)
+{
+	unsigned long s, n;
+
+	w->op = "write";
+	pick_range(w, &s, &n);
+	hop(other_cpu(w));
+	if (!rewrite(w, s, n, 1))
+		return 0;
+	hop(w->cpu);
+	return verify(w, 1);
+}
+
+/* What the pages hold after every mapped page was written with gen + @delta. */
+static void expect_rewritten(struct worker *w, uint32_t delta)
+{
+	unsigned long i;
+
+	for (i = 0; i < w->pages; i++) {
+		if (w->ps[i].st == ST_HOLE)
+			continue;
+		w->ps[i].gen += delta;
+		w->ps[i].st = ST_DATA;
+	}
+}
+
+/*
+ * fork on another CPU; the parent writes generation +2 into every page on
+ * the checking CPU (whose TLB knew the pages writable before the fork), then
+ * lets the child check: the pre-fork data for a private region, +2 for a
+ * shared one. The child writes +1 onto what it saw; afterwards the parent
+ * must still see its +2 (private), or the child's +3 (shared).
+ */
+static int op_fork(struct worker *w)
+{
+	int b = other_cpu(w), pfd[2], status, ok;
+	pid_t pid;
+	char c = 0;
+
+	w->op = "fork";
+	if (pipe(pfd))
+		return sys_failed(w, "pipe", 0, 0);
+	hop(b);
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) != 1)
+			_exit(4);
+		w->op = "fork_child";
+		w->cpu = hop(rnd(w, ncpus));
+		if (w->kind != K_PRIVATE)
+			expect_rewritten(w, 2);
+		ok = verify(w, 1) && rewrite(w, 0, w->pages, 1) && verify(w, 1);
+		_exit(ok ? 0 : 1);
+	}
+	close(pfd[0]);
+	hop(w->cpu);
+	if (pid < 0) {
+		close(pfd[1]);
+		return sys_failed(w, "fork", 0, 0);
+	}
+	ok = rewrite(w, 0, w->pages, 2);
+	if (write(pfd[1], &c, 1) != 1)
+		ok = 0;
+	close(pfd[1]);
+	if (waitpid(pid, &status, 0) != pid)
+		return sys_failed(w, "waitpid", 0, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+		count_failure();
+		say("stress: FAIL op=fork kind=%s worker=%d.%d step=%lu seed=%llu what=\"child status %#x\"\n",
+		    kind_names[w->kind], w->proc, w->thread, w->step, seed, status);
+		return 0;
+	}
+	if (!ok || WEXITSTATUS(status))
+		return 0;
+	w->op = "fork_parent";
+	if (w->kind != K_PRIVATE)
+		expect_rewritten(w, 1);
+	return verify(w, 1);
+}
+
+static int do_op(struct worker *w)
+{
+	for (;;) {
+		switch (rnd(w, 10)) {
+		case 0:
+		case 1:
+			return op_mprotect(w);
+		case 2:
+			if (w->split)
+				continue;
+			return op_mremap(w);
+		case 3:
+			if (mapped_pages(w) < 2)
+				continue;
+			return op_munmap(w);
+		case 4:
+			return op_madvise(w, MADV_DONTNEED, "madv_dontneed");
+		case 5:
+			if (w->kind != K_PRIVATE)
+				continue;
+			return op_free(w);
+		case 6:
+			return op_madvise(w, MADV_COLD, "madv_cold");
+		case 7:
+			return op_madvise(w, MADV_PAGEOUT, "madv_pageout");
+		case 8:
+			return op_write(w);
+		default:
+			return op_fork(w);
+		}
+	}
+}
+
+/* Unmap the whole arena; the region must be gone. */
+static void teardown(struct worker *w)
+{
+	w->op = "teardown";
+	hop(other_cpu(w));
+	if (w->pages && munmap(w->addr, w->pages * page_size))
+		sys_failed(w, "munmap", 0, w->pages);
+	if (munmap(w->arena, ARENA_SIZE))
+		sys_failed(w, "munmap of the arena", 0, 0);
+	hop(w->cpu);
+	if (w->pages)
+		verify_gone(w, w->addr, w->pages);
+}
+
+static void step(struct worker *w)
+{
+	int k, nops, ok;
+
+	w->cpu = hop(rnd(w, 4) ? w->home : (int)rnd(w, ncpus));
+	if (w->cpu < 0)
+		w->cpu = 0;
+	nops = 1 + rnd(w, MAX_OPS);
+	w->step++;
+	ok = new_region(w);
+	__atomic_fetch_add(&ctr->steps, 1, __ATOMIC_RELAXED);
+	for (k = 0; ok && k < nops && !time_up(); k++) {
+		w->step++;
+		ok = do_op(w);
+		__atomic_fetch_add(&ctr->steps, 1, __ATOMIC_RELAXED);
+	}
+	w->step++;
+	teardown(w);
+	__atomic_fetch_add(&ctr->steps, 1, __ATOMIC_RELAXED);
+}
+
+static pthread_barrier_t start_barrier;
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	w->home = (w->thread + w->proc) % ncpus;
+	w->cpu = hop(w->home);
+	w->rng = seed ^ mix64((uint64_t)w->proc << 32 | w->thread);
+	w->arena = (char *)(ARENA_BASE + w->thread * ARENA_SIZE);
+	w->ps = calloc(MAX_TOTAL, sizeof(*w->ps));
+	pthread_barrier_wait(&start_barrier);
+	if (!w->ps) {
+		count_failure();
+		say("stress: FAIL worker %d.%d: out of memory\n", w->proc, w->thread);
+		return NULL;
+	}
+	while (!time_up())
+		step(w);
+	return NULL;
+}
+
+/* The file that K_FILE regions map: a memfd, or else a file in /. */
+static int region_file(int proc, int thread)
+{
+	char name[64];
+	int fd;
+
+	snprintf(name, sizeof(name), "/stress-%d-%d", proc, thread);
+	fd = syscall(SYS_memfd_create, name + 1, 0);
+	if (fd < 0) {
+		fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		unlink(name);
+	}
+	if (fd >= 0 && ftruncate(fd, MAX_TOTAL * page_size)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void worker_process(int proc)
+{
+	static struct worker workers[MAX_THREADS];
+	static pthread_t tids[MAX_THREADS];
+	struct sigaction sa = { 0 };
+	int t;
+
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	pthread_barrier_init(&start_barrier, NULL, nthreads);
+	for (t = 0; t < nthreads; t++) {
+		workers[t].proc = proc;
+		workers[t].thread = t;
+		workers[t].fd = file_kind ? region_file(proc, t) : -1;
+		if (pthread_create(&tids[t], NULL, worker_main, &workers[t])) {
+			say("stress: FAIL cannot create worker %d.%d\n", proc, t);
+			count_failure();
+			_exit(2);
+		}
+	}
+	for (t = 0; t < nthreads; t++)
+		pthread_join(tids[t], NULL);
+	_exit(0);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Take a random CPU other than 0 offline, then online again, until the end. */
+static void *hotplug_main(void *arg)
+{
+	struct worker rng = { .rng = seed ^ 0x686f74706c7567ULL };
+	char path[64];
+	int cpu, offline_errors = 0;
+
+	(void)arg;
+	if (!hotplug_on) {
+		say("stress: hotplug disabled\n");
+		return NULL;
+	}
+	if (ncpus < 2 || access("/sys/devices/system/cpu/cpu1/online", W_OK)) {
+		say("stress: hotplug unavailable\n");
+		return NULL;
+	}
+	while (!hotplug_stop && now_ns() + 1500000000ULL < deadline) {
+		sleep_ms(300 + rnd(&rng, 700));
+		cpu = 1 + rnd(&rng, ncpus - 1);
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+		if (write_file(path, "0")) {
+			if (offline_errors++ < 3)
+				say("stress: cpu%d offline: %s\n", cpu, strerror(errno));
+			continue;
+		}
+		__atomic_fetch_add(&hotplug_count, 1, __ATOMIC_RELAXED);
+		sleep_ms(300 + rnd(&rng, 700));
+		if (write_file(path, "1")) {
+			count_failure();
+			say("stress: FAIL cpu%d online: %s seed=%llu\n", cpu, strerror(errno), seed);
+			continue;
+		}
+		__atomic_fetch_add(&hotplug_count, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* Load /stress_vmalloc.ko: its init runs the stress, for 2/3 of the run. */
+static void *module_main(void *arg)
+{
+	char params[64];
+	int fd = open("/stress_vmalloc.ko", O_RDONLY), n = seconds * 2 / 3;
+
+	(void)arg;
+	if (fd < 0) {
+		say("stress: no stress_vmalloc.ko\n");
+		return NULL;
+	}
+	sleep_ms(1000);
+	snprintf(params, sizeof(params), "seconds=%d seed=%llu", n > 0 ? n : 1, seed);
+	say("stress: loading stress_vmalloc.ko %s\n", params);
+	if (syscall(SYS_finit_module, fd, params, 0)) {
+		count_failure();
+		say("stress: FAIL stress_vmalloc.ko: %s seed=%llu\n", strerror(errno), seed);
+	}
+	close(fd);
+	return NULL;
+}
+
+static long env_long(const char *name, long def, long min, long max)
+{
+	const char *s = getenv(name);
+	long v = s ? strtol(s, NULL, 0) : def;
+
+	return v < min ? min : v > max ? max : v;
+}
+
+/* Wait for the worker processes, at most until @limit (ns); 1 if all ended. */
+static int reap(pid_t *pids, int n, uint64_t limit)
+{
+	int left = n, status, i;
+	pid_t pid;
+
+	while (left) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid < 0)
+			break;
+		if (pid == 0) {
+			if (now_ns() > limit)
+				return 0;
+			sleep_ms(100);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			if (pids[i] != pid)
+				continue;
+			pids[i] = 0;
+			left--;
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				count_failure();
+				say("stress: FAIL worker process %d ended with status %#x seed=%llu\n",
+				    i, status, seed);
+			}
+		}
+	}
+	return 1;
+}
+
+int main(void)
+{
+	pthread_t hotplug_tid, module_tid;
+	pid_t pids[MAX_PROCS];
+	struct timespec ts;
+	uint64_t start;
+	const char *s;
+	int p, fd;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	mkdir("/proc", 0755);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mkdir("/sys", 0755);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ncpus > MAX_THREADS)
+		ncpus = MAX_THREADS;
+	if (ncpus < 1)
+		ncpus = 1;
+	seconds = env_long("stress_seconds", 60, 1, 100000);
+	nprocs = env_long("stress_procs", 2, 1, MAX_PROCS);
+	nthreads = env_long("stress_threads", ncpus, 1, MAX_THREADS);
+	hotplug_on = env_long("stress_hotplug", 1, 0, 1);
+	s = getenv("stress_seed");
+	if (s) {
+		seed = strtoull(s, NULL, 0);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = mix64(ts.tv_sec * 1000000000ULL + ts.tv_nsec) >> 1;
+	}
+	ctr = mmap(NULL, sizeof(*ctr), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ctr == MAP_FAILED) {
+		say("stress: FAIL no memory for the counters\n");
+		goto out;
+	}
+	fd = region_file(-1, 0);
+	file_kind = fd >= 0;
+	if (fd >= 0)
+		close(fd);
+	say("stress: start seconds=%d seed=%llu cpus=%d procs=%d threads=%d file=%s\n",
+	    seconds, seed, ncpus, nprocs, nthreads, file_kind ? "yes" : "no");
+	start = now_ns();
+	deadline = start + seconds * 1000000000ULL;
+	for (p = 0; p < nprocs; p++) {
+		pids[p] = fork();
+		if (pids[p] == 0)
+			worker_process(p);
+		if (pids[p] < 0) {
+			count_failure();
+			say("stress: FAIL fork of worker process %d: %s\n", p, strerror(errno));
+			pids[p] = 0;
+		}
+	}
+	pthread_create(&hotplug_tid, NULL, hotplug_main, NULL);
+	pthread_create(&module_tid, NULL, module_main, NULL);
+	if (!reap(pids, nprocs, deadline + (60 + seconds) * 1000000000ULL)) {
+		count_failure();
+		say("stress: FAIL workers still running %d s after the end, seed=%llu\n",
+		    60 + seconds, seed);
+		for (p = 0; p < nprocs; p++)
+			if (pids[p] > 0)
+				kill(pids[p], SIGKILL);
+		reap(pids, nprocs, now_ns() + 10000000000ULL);
+	}
+	hotplug_stop = 1;
+	pthread_join(hotplug_tid, NULL);
+	pthread_join(module_tid, NULL);
+	say("stress: done steps=%lu failures=%lu hotplug=%lu seconds=%llu seed=%llu\n",
+	    ctr->steps, ctr->failures, hotplug_count,
+	    (unsigned long long)((now_ns() - start + 500000000ULL) / 1000000000ULL), seed);
+	/*
+	 * Let the deferred frees of the run (kernel stacks of the exited
+	 * threads, lazily purged vmap areas) finish before the power-off stops
+	 * the other CPUs: QEMU 7.2's multi-threaded TCG can deadlock when a
+	 * CPU sends SIGP while another one waits for its global IPTE's TLB
+	 * flush on all CPUs.
+	 */
+	sleep_ms(2000);
+out:
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}

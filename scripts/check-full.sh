@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check-full: the reliability runs on -smp 4 s390 guests.
+# - The kernel's mm selftests on v7.3 and on the series, each on our QEMU
+#   (the batched path) and on Debian's (no IPTE-range facility); then on the
+#   series' debug kernel (KASAN, lockdep, DEBUG_VM, DEBUG_PAGEALLOC with
+#   debug_pagealloc=on, PAGE_TABLE_CHECK, KFENCE) on our QEMU. A test must
+#   pass with the series wherever it passes on v7.3 on the same QEMU.
+# - Our stress (guest/stress.c) with the vmalloc module and CPU hotplug, on
+#   the same kernels: no data mismatch, no kernel report.
+# Prints TAP lines, writes out/reliability/results.md (test x kernel x
+# QEMU) and ends with "N passed, N failed".
+. "$(dirname "$0")/lib.sh"
+. "$REPO/scripts/tap.sh"
+. "$REPO/scripts/qemu.sh"
+. "$REPO/scripts/guest.sh"
+. "$REPO/scripts/selftests.sh"
+. "$REPO/scripts/reliability.sh"
+
+STRESS_SECONDS=${STRESS_SECONDS:-120}
+t0=$SECONDS
+
+ensure_deps
+ensure_base
+ensure_qemu
+rm -rf "$REL"
+mkdir -p "$REL"
+
+head=$(apply_series $(series)) || die "the series does not apply"
+checkout_src "$head"
+tests=$(build_mm_selftests) || die "the mm selftests do not build"
+REL_SELFTESTS_INITRD=$(build_mm_selftests_initramfs "$tests")
+
+read -r k_base m_base <<<"$(rel_kernel v7.3 "$BASE_TAG")"
+read -r k_series m_series <<<"$(rel_kernel series "$head")"
+read -r k_debug m_debug <<<"$(rel_kernel series-debug "$head" "$REPO/config/debug.config")"
+for k in "$k_base" "$k_series" "$k_debug"; do
+	[[ -f $k ]] || die "a kernel of check-full did not build"
+done
+log "kernels built after $((SECONDS - t0)) s"
+
+# The runs: "KERNEL-NAME QEMU", with the kernel's image and boot options.
+RUNS=("v7.3 ours" "v7.3 stock" "series ours" "series stock" "series-debug ours")
+declare -A KERNEL=([v7.3]=$k_base [series]=$k_series [series-debug]=$k_debug)
+declare -A MODULE=([v7.3]=$m_base [series]=$m_series [series-debug]=$m_debug)
+declare -A APPEND=([v7.3]="" [series]="" [series-debug]="debug_pagealloc=on")
+# The v7.3 run that a run of the series is held against.
+declare -A BASELINE=([series ours]="v7.3 ours" [series stock]="v7.3 stock"
+		     [series-debug ours]="v7.3 ours")
+
+declare -A RESULT SECS
+for run in "${RUNS[@]}"; do
+	read -r name qemu <<<"$run"
+	rel_selftests "$name" "${KERNEL[$name]}" "$qemu" "${APPEND[$name]}"
+	logf=$REL/selftests-$name-$qemu.console
+	tap_result $(grep -aq '^selftest: done' "$logf" && echo 1 || echo 0) \
+		"selftests $name/$qemu: the guest ran every test to the end"
+	rel_console_tap "$logf" "selftests $name/$qemu"
+	while read -r t res s; do
+		RESULT[$run/$t]=$res SECS[$run/$t]=$s
+	done < <(rel_selftest_results "$logf")
+done
+
+mapfile -t TESTS < <(rel_selftest_results "$REL/selftests-v7.3-ours.console" | cut -d' ' -f1)
+for run in "series ours" "series stock" "series-debug ours"; do
+	base=${BASELINE[$run]}
+	for t in "${TESTS[@]}"; do
+		b=${RESULT[$base/$t]:-missing} r=${RESULT[$run/$t]:-missing}
+		if [[ $b == pass ]]; then
+			tap_result $([[ $r == pass ]] && echo 1 || echo 0) \
+				"selftest $t on ${run/ //}: $r (${base/ //}: pass)"
+		else
+			tap_skip "selftest $t on ${run/ //}: $r" "${base/ //} does not pass it either ($b)"
+		fi
+	done
+done
+
+for run in "v7.3 ours" "series ours" "series stock" "series-debug ours"; do
+	read -r name qemu <<<"$run"
+	rel_stress "$name" "${KERNEL[$name]}" "${MODULE[$name]}" "$qemu" \
+		"$STRESS_SECONDS" "${APPEND[$name]}"
+done
+
+{
+	echo "| mm selftest |$(printf ' %s |' "${RUNS[@]/ //}")"
+	echo "| --- |$(printf ' --- |%.0s' "${RUNS[@]}")"
+	for t in "${TESTS[@]}"; do
+		printf '| %s |' "$t"
+		for run in "${RUNS[@]}"; do
+			printf ' %s (%s s) |' "${RESULT[$run/$t]:-missing}" "${SECS[$run/$t]:-?}"
+		done
+		echo
+	done
+	echo
+	echo "| stress ($STRESS_SECONDS s) | summary | vmalloc module | kernel reports |"
+	echo "| --- | --- | --- | --- |"
+	for run in "v7.3 ours" "series ours" "series stock" "series-debug ours"; do
+		read -r name qemu <<<"$run"
+		logf=$REL/stress-$name-$qemu.console
+		printf '| %s | %s | %s | %s |\n' "$name/$qemu" \
+			"$(tr -d '\r' <"$logf" | grep -a '^stress: done' | tail -1)" \
+			"$(tr -d '\r' <"$logf" | grep -a 'stress_vmalloc: done' | tail -1 | sed 's/.*stress_vmalloc: //')" \
+			"$(rel_console_problems "$logf" | wc -l)"
+	done
+} >"$REL/results.md"
+log "wrote out/reliability/results.md; check-full took $((SECONDS - t0)) s"
+tap_summary

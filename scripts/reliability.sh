@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# Reliability runs on SMP s390 guests: the kernel's mm selftests
+# (scripts/selftests.sh, guest/selftests.c) and our data-checking stress
+# (guest/stress.c, with the vmalloc module of guest/stress-module), on v7.3
+# and on the series, on our QEMU (IPTE-range facility: the batched path)
+# and on Debian's (no facility: the v7.3 path), and on a debug kernel.
+# Sourced after lib.sh, tap.sh, qemu.sh, guest.sh and selftests.sh, by
+# check-full.sh (everything) and check.sh (the smoke subset).
+
+REL=$OUT/reliability
+REL_SMP=${REL_SMP:-4}
+REL_MEM=4096		# MiB; mremap_test maps 2 GiB at once
+REL_CONFIG=("$REPO/config/s390-demo.config" "$REPO/config/selftests.config"
+	    "$REPO/config/reliability.config")
+
+# rel_kernel NAME COMMIT [FRAGMENT...]: build the kernel NAME of COMMIT with
+# REL_CONFIG and the FRAGMENTs, and the stress module for it; prints "KERNEL
+# MODULE".
+rel_kernel() {
+	local name=$1 commit=$2 build mod=$REL/module-$1
+	build=$(build_s390_kernel "rel-$name" "$commit" "${REL_CONFIG[@]}" "${@:3}") || return
+	rm -rf "$mod"
+	cp -r "$REPO/guest/stress-module" "$mod"
+	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$JOBS" modules >&2 &&
+	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- M="$mod" modules >&2 ||
+		return
+	echo "$build/arch/s390/boot/bzImage $mod/stress_vmalloc.ko"
+}
+
+# rel_boot LOG KERNEL INITRAMFS QEMU APPEND: boot on our QEMU (QEMU=ours)
+# or Debian's (stock), -smp REL_SMP. Single-threaded TCG: with
+# thread=multi, QEMU 7.2 deadlocks when a SIGP (CPU online, or CPU stop at
+# power-off) meets an IPTE on another vCPU, which waits for all vCPUs to
+# stop (seen with v7.3's IPTEs as well as the series').
+rel_boot() {
+	local logf=$1 kernel=$2 initrd=$3 qemu=$4 append=$5 cmd=("$QEMU_OURS")
+	[[ $qemu == stock ]] && cmd=(qemu-system-s390x)
+	log "booting $(basename "$logf" .console) on $qemu QEMU, -smp $REL_SMP (console: ${logf#"$REPO"/})"
+	BOOT_MEM=$REL_MEM BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} boot_s390 "$logf" \
+		"$kernel" "$initrd" "$append" \
+		"${cmd[@]}" -cpu max -smp "$REL_SMP" -accel tcg,thread=single
+}
+
+# rel_console_problems LOG: print the kernel's reports of trouble in LOG
+# (warnings, BUGs, oopses, KASAN, lockdep, page_table_check, RCU stalls...).
+rel_console_problems() {
+	tr -d '\r' <"$1" | grep -aE \
+		'WARNING:|BUG:|BUG |Oops|Kernel panic|KASAN:|KFENCE:|possible (recursive|circular) locking|lockdep|inconsistent lock state|suspicious RCU usage|rcu_.*stall|soft lockup|hung_task|page_table_check|Bad page|bad pte|IPTE batch' |
+		grep -avE '^(selftest|stress)' | head -20 || true
+}
+
+# rel_console_tap LOG WHAT: one TAP line: LOG has no kernel report.
+rel_console_tap() {
+	local problems
+	problems=$(rel_console_problems "$1")
+	[[ -z $problems ]] || sed 's/^/# /' <<<"$problems"
+	tap_result $((${#problems} == 0)) "$2: no kernel warning, BUG, KASAN or lockdep report (${1#"$REPO"/})"
+}
+
+# rel_selftests NAME KERNEL QEMU [APPEND]: the mm selftests in one boot;
+# the console goes to $REL/selftests-NAME-QEMU.console.
+rel_selftests() {
+	local name=$1 kernel=$2 qemu=$3 append=${4:-}
+	rel_boot "$REL/selftests-$name-$qemu.console" "$kernel" "$REL_SELFTESTS_INITRD" \
+		"$qemu" "selftest_timeout=${SELFTEST_TIMEOUT:-300} $append"
+}
+
+# rel_selftest_results LOG: "NAME RESULT SECONDS" per run of LOG.
+rel_selftest_results() {
+	tr -d '\r' <"$1" | sed -n 's/^selftest: \([^ ]*\) \(pass\|fail\|skip\|timeout\) [0-9]* \([0-9.]*\)$/\1 \2 \3/p'
+}
+
+# rel_stress NAME KERNEL MODULE QEMU SECONDS [APPEND]: the stress in one
+# boot; the console goes to $REL/stress-NAME-QEMU.console. Prints TAP lines.
+rel_stress() {
+	local name=$1 kernel=$2 module=$3 qemu=$4 secs=$5 append=${6:-} logf initrd done
+	logf=$REL/stress-$name-$qemu.console
+	initrd=$(build_initramfs stress "$module")
+	rel_boot "$logf" "$kernel" "$initrd" "$qemu" "stress_seconds=$secs $append"
+	done=$(tr -d '\r' <"$logf" | grep -a '^stress: done' | tail -1)
+	tr -d '\r' <"$logf" | grep -a '^stress: FAIL' | head -5 | sed 's/^/# /'
+	tap_result $([[ $done == *" failures=0 "* ]] && echo 1 || echo 0) \
+		"stress $name/$qemu: ${done:-no summary line} "
+	tap_result $([[ $done =~ hotplug=[1-9] ]] && echo 1 || echo 0) \
+		"stress $name/$qemu: CPUs went offline and online during the run"
+	done=$(tr -d '\r' <"$logf" | grep -a 'stress_vmalloc: done' | tail -1)
+	tap_result $([[ $done == *" failures=0"* ]] && echo 1 || echo 0) \
+		"stress $name/$qemu: vmalloc module: ${done:-no summary line}"
+	rel_console_tap "$logf" "stress $name/$qemu"
+}

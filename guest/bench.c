@@ -18,8 +18,8 @@
  * The kernel's vmalloc scenario comes from the module ipte_bench.ko when
  * the initramfs has it (/ipte_bench.ko): loading it runs its marked runs.
  *
- * "bench_only=NAME" on the kernel command line (the kernel hands it to init
- * as an environment variable) runs the scenario NAME alone.
+ * "bench_only=NAME[,NAME...]" on the kernel command line (the kernel hands
+ * it to init as an environment variable) runs those scenarios alone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -208,17 +208,30 @@ static int run_one(enum scenario s, unsigned long pages, int aligned)
 	return err;
 }
 
+/* Is @name one of the comma-separated names of bench_only= (or no filter)? */
+static int selected(const char *name)
+{
+	const char *only = getenv("bench_only"), *p;
+	size_t len = strlen(name);
+
+	if (!only)
+		return 1;
+	for (p = only; (p = strstr(p, name)); p += len)
+		if ((p == only || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return 1;
+	return 0;
+}
+
 static void run_all(const char *threads)
 {
 	unsigned int z, a, rep;
-	const char *only = getenv("bench_only");
 	int s, err;
 
 	for (s = 0; s < S_MAX; s++)
 		for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++)
 			for (a = 0; a < 2; a++)
 				for (rep = 0; rep < REPS; rep++) {
-					if (only && strcmp(only, names[s]))
+					if (!selected(names[s]))
 						continue;
 					err = run_one(s, sizes[z], !a);
 					printf("bench: run %s %s %lu %d %u %s\n",
@@ -297,7 +310,7 @@ int main(void)
 	mount("proc", "/proc", "proc", 0, NULL);
 	in_child(single_threaded);
 	in_child(multi_threaded);
-	if (!getenv("bench_only") || !strcmp(getenv("bench_only"), "vmalloc"))
+	if (selected("vmalloc"))
 		kernel_module();
 	printf("bench: done\n");
 	fflush(stdout);

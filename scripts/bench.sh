@@ -13,7 +13,7 @@
 # depend on how fast the host emulates it; norandmaps gives every boot the
 # same address-space layout (a stack that happens to straddle one more page
 # costs one more COW fault and its IPTE). BENCH_ONLY=NAME runs the scenario
-# NAME alone (see guest/bench.c).
+# NAME alone (a comma-separated list: several; see guest/bench.c).
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/qemu.sh"
 . "$REPO/scripts/guest.sh"
@@ -47,14 +47,27 @@ bench_boot() {
 		log=plugin
 	fi
 	log "booting $name on $qemu QEMU, -smp $SMP (console: ${BENCH#"$REPO"/}/$name.console)"
-	BOOT_TIMEOUT=3600 boot_s390 "$BENCH/$name.console" "$kernel" "$initrd" \
+	BOOT_TIMEOUT=5400 boot_s390 "$BENCH/$name.console" "$kernel" "$initrd" \
 		"norandmaps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}" \
 		"${cmd[@]}" -cpu max -smp "$SMP" -accel tcg,thread=single \
 		-icount shift=0,sleep=off \
 		-plugin "$QEMU_PLUGIN,trace=on" -d "$log" -D "$BENCH/$name.emu"
-	grep -aq '^bench: done' "$BENCH/$name.console" ||
-		{ tail -20 "$BENCH/$name.console"; die "the benchmark guest did not finish ($name)"; }
 	log "$name: $(grep -ac 'bench: run' "$BENCH/$name.console") runs in $((SECONDS - t0))s"
+}
+
+# bench_boots KERNEL INITRAMFS NAME:QEMU...: the boots of one kernel, side by
+# side (each QEMU runs its vCPUs in one thread; with -icount the counts do
+# not depend on the host's load).
+bench_boots() {
+	local kernel=$1 initrd=$2 b
+	for b in "${@:3}"; do
+		bench_boot "${b%%:*}" "$kernel" "$initrd" "${b#*:}" &
+	done
+	wait
+	for b in "${@:3}"; do
+		grep -aq '^bench: done' "$BENCH/${b%%:*}.console" ||
+			{ tail -20 "$BENCH/${b%%:*}.console"; die "the benchmark guest did not finish (${b%%:*})"; }
+	done
 }
 
 bench_run() {
@@ -68,10 +81,8 @@ bench_run() {
 	read -r k_base i_base <<<"$out"
 	out=$(bench_kernel series "$series")
 	read -r k_series i_series <<<"$out"
-	bench_boot v7.3-ours "$k_base" "$i_base" ours
-	bench_boot v7.3-stock "$k_base" "$i_base" stock
-	bench_boot series-ours "$k_series" "$i_series" ours
-	bench_boot series-stock "$k_series" "$i_series" stock
+	bench_boots "$k_base" "$i_base" v7.3-ours:ours v7.3-stock:stock
+	bench_boots "$k_series" "$i_series" series-ours:ours series-stock:stock
 	python3 "$REPO/scripts/bench-report.py" "$BENCH" \
 		"v7.3:ours:$BENCH/v7.3-ours.console:$BENCH/v7.3-ours.emu" \
 		"v7.3:stock:$BENCH/v7.3-stock.console:$BENCH/v7.3-stock.emu" \

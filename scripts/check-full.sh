@@ -31,9 +31,9 @@ checkout_src "$head"
 tests=$(build_mm_selftests) || die "the mm selftests do not build"
 REL_SELFTESTS_INITRD=$(build_mm_selftests_initramfs "$tests")
 
-read -r k_base m_base <<<"$(rel_kernel v7.3 "$BASE_TAG")"
-read -r k_series m_series <<<"$(rel_kernel series "$head")"
-read -r k_debug m_debug <<<"$(rel_kernel series-debug "$head" "$REPO/config/debug.config")"
+k_base=$(rel_kernel v7.3 "$BASE_TAG")
+k_series=$(rel_kernel series "$head")
+k_debug=$(rel_kernel series-debug "$head" "$REPO/config/debug.config")
 for k in "$k_base" "$k_series" "$k_debug"; do
 	[[ -f $k ]] || die "a kernel of check-full did not build"
 done
@@ -41,24 +41,32 @@ log "kernels built after $((SECONDS - t0)) s"
 
 # The runs: "KERNEL-NAME QEMU", with the kernel's image and boot options.
 RUNS=("v7.3 ours" "v7.3 stock" "series ours" "series stock" "series-debug ours")
+STRESS_RUNS=("v7.3 ours" "series ours" "series stock" "series-debug ours")
 declare -A KERNEL=([v7.3]=$k_base [series]=$k_series [series-debug]=$k_debug)
-declare -A MODULE=([v7.3]=$m_base [series]=$m_series [series-debug]=$m_debug)
 declare -A APPEND=([v7.3]="" [series]="" [series-debug]="debug_pagealloc=on")
 # The v7.3 run that a run of the series is held against.
 declare -A BASELINE=([series ours]="v7.3 ours" [series stock]="v7.3 stock"
 		     [series-debug ours]="v7.3 ours")
 
+boots=()
+for run in "${RUNS[@]}"; do
+	read -r name qemu <<<"$run"
+	boots+=("rel_selftests $name ${KERNEL[$name]} $qemu '${APPEND[$name]}'")
+done
+for run in "${STRESS_RUNS[@]}"; do
+	read -r name qemu <<<"$run"
+	boots+=("rel_stress $name ${KERNEL[$name]} $qemu $STRESS_SECONDS '${APPEND[$name]}'")
+done
+rel_parallel "${boots[@]}"
+log "boots done after $((SECONDS - t0)) s"
+
 declare -A RESULT SECS
 for run in "${RUNS[@]}"; do
 	read -r name qemu <<<"$run"
-	rel_selftests "$name" "${KERNEL[$name]}" "$qemu" "${APPEND[$name]}"
-	logf=$REL/selftests-$name-$qemu.console
-	tap_result $(grep -aq '^selftest: done' "$logf" && echo 1 || echo 0) \
-		"selftests $name/$qemu: the guest ran every test to the end"
-	rel_console_tap "$logf" "selftests $name/$qemu"
+	rel_selftests_tap "$name" "$qemu"
 	while read -r t res s; do
 		RESULT[$run/$t]=$res SECS[$run/$t]=$s
-	done < <(rel_selftest_results "$logf")
+	done < <(rel_selftest_results "$REL/selftests-$name-$qemu.console")
 done
 
 mapfile -t TESTS < <(rel_selftest_results "$REL/selftests-v7.3-ours.console" | cut -d' ' -f1)
@@ -75,10 +83,8 @@ for run in "series ours" "series stock" "series-debug ours"; do
 	done
 done
 
-for run in "v7.3 ours" "series ours" "series stock" "series-debug ours"; do
-	read -r name qemu <<<"$run"
-	rel_stress "$name" "${KERNEL[$name]}" "${MODULE[$name]}" "$qemu" \
-		"$STRESS_SECONDS" "${APPEND[$name]}"
+for run in "${STRESS_RUNS[@]}"; do
+	rel_stress_tap $run
 done
 
 {
@@ -94,12 +100,12 @@ done
 	echo
 	echo "| stress ($STRESS_SECONDS s) | summary | vmalloc module | kernel reports |"
 	echo "| --- | --- | --- | --- |"
-	for run in "v7.3 ours" "series ours" "series stock" "series-debug ours"; do
+	for run in "${STRESS_RUNS[@]}"; do
 		read -r name qemu <<<"$run"
 		logf=$REL/stress-$name-$qemu.console
 		printf '| %s | %s | %s | %s |\n' "$name/$qemu" \
-			"$(tr -d '\r' <"$logf" | grep -a '^stress: done' | tail -1)" \
-			"$(tr -d '\r' <"$logf" | grep -a 'stress_vmalloc: done' | tail -1 | sed 's/.*stress_vmalloc: //')" \
+			"$(tr -d '\r' <"$logf" | grep -a '^stress: done' | tail -1 | sed 's/^stress: done //')" \
+			"$(tr -d '\r' <"$logf" | grep -a 'stress_vmalloc: done' | tail -1 | sed 's/.*stress_vmalloc: done //')" \
 			"$(rel_console_problems "$logf" | wc -l)"
 	done
 } >"$REL/results.md"

@@ -3,7 +3,9 @@
 # make check: apply the series to a pristine base, check its style and
 # kernel-doc, build our QEMU and run the bare-metal IPTE test on it, run the
 # series' KUnit suites on x86_64 and s390 under QEMU (s390 on our QEMU and on
-# Debian's), and measure the line coverage of ipte_batch.c by its suite.
+# Debian's), measure the line coverage of ipte_batch.c by its suite, and
+# run the smoke subset of make check-full (a few mm selftests and a short
+# stress with CPU hotplug on the series, on our QEMU, -smp 4).
 # Prints one TAP line per check and ends with "N passed, N failed".
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/tap.sh"
@@ -12,6 +14,8 @@
 . "$REPO/scripts/kunit.sh"
 . "$REPO/scripts/guest.sh"
 . "$REPO/scripts/coverage.sh"
+. "$REPO/scripts/selftests.sh"
+. "$REPO/scripts/reliability.sh"
 
 ensure_deps
 ensure_base
@@ -69,5 +73,6 @@ kunit_run s390
 kunit_run s390 stock
 SERIES_HEAD=$head
 coverage_run
+rel_smoke
 
 tap_summary

@@ -14,8 +14,9 @@ REL_CONFIG=("$REPO/config/s390-demo.config" "$REPO/config/selftests.config"
 	    "$REPO/config/reliability.config")
 
 # rel_kernel NAME COMMIT [FRAGMENT...]: build the kernel NAME of COMMIT with
-# REL_CONFIG and the FRAGMENTs, and the stress module for it; prints "KERNEL
-# MODULE".
+# REL_CONFIG and the FRAGMENTs, the stress module for it, and the stress
+# guest's initramfs with that module, $REL/stress-NAME.cpio; prints the
+# kernel's path.
 rel_kernel() {
 	local name=$1 commit=$2 build mod=$REL/module-$1
 	build=$(build_s390_kernel "rel-$name" "$commit" "${REL_CONFIG[@]}" "${@:3}") || return
@@ -24,7 +25,21 @@ rel_kernel() {
 	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$JOBS" modules >&2 &&
 	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- M="$mod" modules >&2 ||
 		return
-	echo "$build/arch/s390/boot/bzImage $mod/stress_vmalloc.ko"
+	cp "$(build_initramfs stress "$mod/stress_vmalloc.ko")" "$REL/stress-$name.cpio"
+	echo "$build/arch/s390/boot/bzImage"
+}
+
+# rel_parallel COMMAND...: run each COMMAND (a string) in the background,
+# REL_JOBS (default 2) at a time; every boot runs its vCPUs in one thread.
+rel_parallel() {
+	local c
+	for c in "$@"; do
+		while (($(jobs -rp | wc -l) >= ${REL_JOBS:-2})); do
+			wait -n || true
+		done
+		eval "$c" &
+	done
+	wait
 }
 
 # rel_boot LOG KERNEL INITRAMFS QEMU APPEND: boot on our QEMU (QEMU=ours)
@@ -65,26 +80,62 @@ rel_selftests() {
 		"$qemu" "selftest_timeout=${SELFTEST_TIMEOUT:-300} $append"
 }
 
+# rel_selftests_tap NAME QEMU: TAP lines for the boot of rel_selftests.
+rel_selftests_tap() {
+	local logf=$REL/selftests-$1-$2.console
+	tap_result $(grep -aq '^selftest: done' "$logf" && echo 1 || echo 0) \
+		"selftests $1/$2: the guest ran every test to the end"
+	rel_console_tap "$logf" "selftests $1/$2"
+}
+
 # rel_selftest_results LOG: "NAME RESULT SECONDS" per run of LOG.
 rel_selftest_results() {
 	tr -d '\r' <"$1" | sed -n 's/^selftest: \([^ ]*\) \(pass\|fail\|skip\|timeout\) [0-9]* \([0-9.]*\)$/\1 \2 \3/p'
 }
 
-# rel_stress NAME KERNEL MODULE QEMU SECONDS [APPEND]: the stress in one
-# boot; the console goes to $REL/stress-NAME-QEMU.console. Prints TAP lines.
+# rel_stress NAME KERNEL QEMU SECONDS [APPEND]: the stress in one boot,
+# with the initramfs of rel_kernel NAME; the console goes to
+# $REL/stress-NAME-QEMU.console.
 rel_stress() {
-	local name=$1 kernel=$2 module=$3 qemu=$4 secs=$5 append=${6:-} logf initrd done
-	logf=$REL/stress-$name-$qemu.console
-	initrd=$(build_initramfs stress "$module")
-	rel_boot "$logf" "$kernel" "$initrd" "$qemu" "stress_seconds=$secs $append"
+	local name=$1 kernel=$2 qemu=$3 secs=$4 append=${5:-}
+	rel_boot "$REL/stress-$name-$qemu.console" "$kernel" "$REL/stress-$name.cpio" \
+		"$qemu" "stress_seconds=$secs $append"
+}
+
+# rel_stress_tap NAME QEMU: TAP lines for the boot of rel_stress.
+rel_stress_tap() {
+	local logf=$REL/stress-$1-$2.console done
 	done=$(tr -d '\r' <"$logf" | grep -a '^stress: done' | tail -1)
 	tr -d '\r' <"$logf" | grep -a '^stress: FAIL' | head -5 | sed 's/^/# /'
 	tap_result $([[ $done == *" failures=0 "* ]] && echo 1 || echo 0) \
-		"stress $name/$qemu: ${done:-no summary line} "
+		"stress $1/$2: ${done:-no summary line}"
 	tap_result $([[ $done =~ hotplug=[1-9] ]] && echo 1 || echo 0) \
-		"stress $name/$qemu: CPUs went offline and online during the run"
+		"stress $1/$2: CPUs went offline and online during the run"
 	done=$(tr -d '\r' <"$logf" | grep -a 'stress_vmalloc: done' | tail -1)
 	tap_result $([[ $done == *" failures=0"* ]] && echo 1 || echo 0) \
-		"stress $name/$qemu: vmalloc module: ${done:-no summary line}"
-	rel_console_tap "$logf" "stress $name/$qemu"
+		"stress $1/$2: vmalloc module: ${done:-no summary line}"
+	rel_console_tap "$logf" "stress $1/$2"
+}
+
+# rel_smoke: make check's subset, on the series (SERIES_HEAD) on our QEMU:
+# the selftests of smoke.list, and the stress for SMOKE_SECONDS, side by
+# side. Prints TAP lines.
+rel_smoke() {
+	local tests kernel t res s n=0
+	mkdir -p "$REL"
+	tests=$(build_mm_selftests) || { tap_not_ok "smoke: the mm selftests build"; return; }
+	REL_SELFTESTS_INITRD=$(build_mm_selftests_initramfs "$tests")
+	kernel=$(rel_kernel series "$SERIES_HEAD") ||
+		{ tap_not_ok "smoke: the series' reliability kernel builds"; return; }
+	rel_parallel "rel_selftests smoke $kernel ours selftest_list=smoke.list" \
+		"rel_stress series $kernel ours ${SMOKE_SECONDS:-30}"
+	rel_selftests_tap smoke ours
+	while read -r t res s; do
+		n=$((n + 1))
+		tap_result $([[ $res == pass ]] && echo 1 || echo 0) \
+			"smoke: selftest $t on series/ours: $res ($s s)"
+	done < <(rel_selftest_results "$REL/selftests-smoke-ours.console")
+	((n == $(wc -l <"$tests/smoke.list"))) ||
+		tap_not_ok "smoke: $n of $(wc -l <"$tests/smoke.list") selftests reported"
+	rel_stress_tap series ours
 }

@@ -18,7 +18,7 @@
 . "$REPO/scripts/qemu.sh"
 . "$REPO/scripts/guest.sh"
 
-BENCH=$OUT/bench
+BENCH=${BENCH:-$OUT/bench}	# BENCH=DIR: write there instead
 SMP=${SMP:-2}
 BENCH_CONFIG=("$REPO/config/s390-demo.config" "$REPO/config/bench.config")
 
@@ -90,7 +90,7 @@ bench_run() {
 		"series:stock:$BENCH/series-stock.console:$BENCH/series-stock.emu" \
 		>"$BENCH/report.txt"
 	gnuplot "$BENCH/plot.gp"
-	log "wrote out/bench/bench.csv, out/bench/table.md, out/bench/global-iptes.svg"
+	log "wrote ${BENCH#"$REPO"/}/bench.csv, table.md and global-iptes.svg"
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then

@@ -60,7 +60,7 @@ rel_boot() {
 # (warnings, BUGs, oopses, KASAN, lockdep, page_table_check, RCU stalls...).
 rel_console_problems() {
 	tr -d '\r' <"$1" | grep -aE \
-		'WARNING:|BUG:|BUG |Oops|Kernel panic|KASAN:|KFENCE:|possible (recursive|circular) locking|lockdep|inconsistent lock state|suspicious RCU usage|rcu_.*stall|soft lockup|hung_task|page_table_check|Bad page|bad pte|IPTE batch' |
+		'WARNING:|BUG:|BUG |Oops|Kernel panic|KASAN:|KFENCE:|possible (recursive|circular) locking|lockdep|inconsistent lock state|suspicious RCU usage|rcu_.*stall|soft lockup|hung_task|page_table_check|Bad page|bad pte|IPTE batch:' |
 		grep -avE '^(selftest|stress)' | head -20 || true
 }
 
@@ -105,13 +105,13 @@ rel_stress() {
 # rel_stress_tap NAME QEMU: TAP lines for the boot of rel_stress.
 rel_stress_tap() {
 	local logf=$REL/stress-$1-$2.console done
-	done=$(tr -d '\r' <"$logf" | grep -a '^stress: done' | tail -1)
-	tr -d '\r' <"$logf" | grep -a '^stress: FAIL' | head -5 | sed 's/^/# /'
+	done=$(tr -d '\r' <"$logf" | grep -a '^stress: done' | tail -1 || true)
+	tr -d '\r' <"$logf" | grep -a '^stress: FAIL' | head -5 | sed 's/^/# /' || true
 	tap_result $([[ $done == *" failures=0 "* ]] && echo 1 || echo 0) \
 		"stress $1/$2: ${done:-no summary line}"
 	tap_result $([[ $done =~ hotplug=[1-9] ]] && echo 1 || echo 0) \
 		"stress $1/$2: CPUs went offline and online during the run"
-	done=$(tr -d '\r' <"$logf" | grep -a 'stress_vmalloc: done' | tail -1)
+	done=$(tr -d '\r' <"$logf" | grep -a 'stress_vmalloc: done' | tail -1 || true)
 	tap_result $([[ $done == *" failures=0"* ]] && echo 1 || echo 0) \
 		"stress $1/$2: vmalloc module: ${done:-no summary line}"
 	rel_console_tap "$logf" "stress $1/$2"

@@ -77,7 +77,7 @@ rel_console_tap() {
 rel_selftests() {
 	local name=$1 kernel=$2 qemu=$3 append=${4:-}
 	rel_boot "$REL/selftests-$name-$qemu.console" "$kernel" "$REL_SELFTESTS_INITRD" \
-		"$qemu" "selftest_timeout=${SELFTEST_TIMEOUT:-300} $append"
+		"$qemu" "selftest_timeout=${SELFTEST_TIMEOUT:-120} $append"
 }
 
 # rel_selftests_tap NAME QEMU: TAP lines for the boot of rel_selftests.

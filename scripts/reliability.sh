@@ -60,7 +60,7 @@ rel_boot() {
 # (warnings, BUGs, oopses, KASAN, lockdep, page_table_check, RCU stalls...).
 rel_console_problems() {
 	tr -d '\r' <"$1" | grep -aE \
-		'WARNING:|BUG:|BUG |Oops|Kernel panic|KASAN:|KFENCE:|possible (recursive|circular) locking|lockdep|inconsistent lock state|suspicious RCU usage|rcu_.*stall|soft lockup|hung_task|page_table_check|Bad page|bad pte|IPTE batch:' |
+		'WARNING:|BUG:|BUG |Oops|Kernel panic|KASAN:|KFENCE:|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU usage|rcu_.*stall|soft lockup|hung_task|page_table_check|Bad page|bad pte|IPTE batch:' |
 		grep -avE '^(selftest|stress)' | head -20 || true
 }
 

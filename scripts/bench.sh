@@ -27,12 +27,7 @@ BENCH_CONFIG=("$REPO/config/s390-demo.config" "$REPO/config/bench.config")
 bench_kernel() {
 	local name=$1 commit=$2 build mod=$BENCH/module-$1
 	build=$(build_s390_kernel "bench-$name" "$commit" "${BENCH_CONFIG[@]}")
-	rm -rf "$mod"
-	cp -r "$REPO/guest/module" "$mod"
-	# Module.symvers of the kernel first (modpost), then the module
-	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$JOBS" modules >&2
-	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
-		M="$mod" modules >&2
+	build_module "$build" "$REPO/guest/module" "$mod"
 	cp "$(build_initramfs bench "$mod/ipte_bench.ko")" "$BENCH/initramfs-$name.cpio"
 	echo "$build/arch/s390/boot/bzImage $BENCH/initramfs-$name.cpio"
 }

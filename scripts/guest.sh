@@ -25,8 +25,9 @@ build_s390_kernel() {
 
 # build_initramfs NAME [FILE | DEST=FILE]...: guest/NAME.c, built static for
 # s390x, as the init of an initramfs packed with the kernel's own
-# gen_init_cpio, with each FILE in its root, or at the absolute path DEST
-# (executable FILEs stay executable); prints its path.
+# gen_init_cpio, with each FILE in its root, or at the path DEST (in / or
+# a directory right below it; executable FILEs stay executable); prints
+# its path.
 build_initramfs() {
 	local dir=$OUT/initramfs/$1 f src dest d dirs=" /dev "
 	mkdir -p "$dir"
@@ -43,17 +44,25 @@ LIST
 		else
 			dest=/$(basename "$f") src=$f
 		fi
-		# its parent directories, outermost first
-		for d in $(d=$dest; while d=$(dirname "$d") && [[ $d != / ]]; do
-				echo "$d"; done | tac); do
-			[[ $dirs == *" $d "* ]] && continue
+		d=$(dirname "$dest")
+		if [[ $d != / && $dirs != *" $d "* ]]; then
 			dirs+="$d "
 			echo "dir $d 755 0 0" >>"$dir/initramfs.list"
-		done
+		fi
 		echo "file $dest $src $([[ -x $src ]] && echo 755 || echo 644) 0 0" >>"$dir/initramfs.list"
 	done
 	"$dir/gen_init_cpio" "$dir/initramfs.list" >"$dir/initramfs.cpio"
 	echo "$dir/initramfs.cpio"
+}
+
+# build_module BUILD SRC DIR: the out-of-tree module in SRC, copied to DIR,
+# built against the kernel build BUILD (its modules first, for
+# Module.symvers).
+build_module() {
+	local mk=(make -s -C "$1" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu-)
+	rm -rf "$3"
+	cp -r "$2" "$3"
+	"${mk[@]}" -j"$JOBS" modules >&2 && "${mk[@]}" M="$3" modules >&2
 }
 
 # boot_s390 LOG KERNEL INITRAMFS APPEND QEMU-COMMAND...: boot to the guest's

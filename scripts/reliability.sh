@@ -20,11 +20,7 @@ REL_CONFIG=("$REPO/config/s390-demo.config" "$REPO/config/selftests.config"
 rel_kernel() {
 	local name=$1 commit=$2 build mod=$REL/module-$1
 	build=$(build_s390_kernel "rel-$name" "$commit" "${REL_CONFIG[@]}" "${@:3}") || return
-	rm -rf "$mod"
-	cp -r "$REPO/guest/stress-module" "$mod"
-	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$JOBS" modules >&2 &&
-	make -s -C "$build" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- M="$mod" modules >&2 ||
-		return
+	build_module "$build" "$REPO/guest/stress-module" "$mod" || return
 	cp "$(build_initramfs stress "$mod/stress_vmalloc.ko")" "$REL/stress-$name.cpio"
 	echo "$build/arch/s390/boot/bzImage"
 }

@@ -18,7 +18,7 @@
 . "$REPO/scripts/qemu.sh"
 . "$REPO/scripts/guest.sh"
 
-BENCH=${BENCH:-$OUT/bench}	# BENCH=DIR: write there instead
+BENCH=$(realpath -m "${BENCH:-$OUT/bench}")	# BENCH=DIR: write there instead
 SMP=${SMP:-2}
 BENCH_CONFIG=("$REPO/config/s390-demo.config" "$REPO/config/bench.config")
 

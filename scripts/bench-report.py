@@ -18,6 +18,7 @@ OUTDIR/global-iptes.svg), and prints table.md.
 """
 import collections
 import csv
+import os
 import re
 import statistics
 import sys
@@ -196,17 +197,25 @@ def targets(rows):
 
 
 def plot(outdir, rows):
+    """Write plot.dat and plot.gp; False if no plotted scenario ran."""
     scen = ("mprotect", "munmap", "mremap", "madv_dontneed")
+    lines = []
+    for kernel in ("v7.3", "series"):
+        for sc in scen:
+            points = sorted((r["pages"], max(r["ipte_global"], 0.8))
+                            for r in rows if r["kernel"] == kernel
+                            and r["qemu"] == "ours" and r["scenario"] == sc
+                            and r["threads"] == "multi" and r["aligned"] == 1)
+            if points:
+                lines.append((f"{sc}, {kernel}",
+                              "dt 2" if kernel == "v7.3" else "dt 1", points))
+    if not lines:
+        return False
     with open(f"{outdir}/plot.dat", "w") as f:
-        for kernel in ("v7.3", "series"):
-            for sc in scen:
-                f.write(f"# {kernel} {sc}\n")
-                for r in sorted((r for r in rows if r["kernel"] == kernel
-                                 and r["qemu"] == "ours" and r["scenario"] == sc
-                                 and r["threads"] == "multi"
-                                 and r["aligned"] == 1), key=lambda r: r["pages"]):
-                    f.write(f"{r['pages']} {max(r['ipte_global'], 0.8)}\n")
-                f.write("\n\n")
+        for title, _, points in lines:
+            f.write(f"# {title}\n")
+            f.writelines(f"{pages} {iptes}\n" for pages, iptes in points)
+            f.write("\n\n")
     with open(f"{outdir}/plot.gp", "w") as f:
         f.write(f"""set terminal svg size 900,600 dynamic
 set output '{outdir}/global-iptes.svg'
@@ -217,15 +226,10 @@ set logscale xy
 set key top left
 set grid
 """)
-        plots = []
-        i = 0
-        for kernel in ("v7.3", "series"):
-            for sc in scen:
-                dash = "dt 2" if kernel == "v7.3" else "dt 1"
-                plots.append(f"'{outdir}/plot.dat' index {i} with linespoints "
-                             f"{dash} lw 2 title '{sc}, {kernel}'")
-                i += 1
-        f.write("plot " + ", \\\n     ".join(plots) + "\n")
+        f.write("plot " + ", \\\n     ".join(
+            f"'{outdir}/plot.dat' index {i} with linespoints {dash} lw 2 "
+            f"title '{title}'" for i, (title, dash, _) in enumerate(lines)) + "\n")
+    return True
 
 
 def main():
@@ -249,6 +253,9 @@ def main():
         lines += [""] + [f"Note: {n}" for n in NOTES]
     with open(f"{outdir}/table.md", "w") as f:
         f.write("\n".join(lines) + "\n")
+    for name in ("plot.dat", "plot.gp", "global-iptes.svg"):
+        if os.path.exists(f"{outdir}/{name}"):
+            os.remove(f"{outdir}/{name}")
     plot(outdir, rows)
     print("\n".join(lines))
 

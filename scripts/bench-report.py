@@ -197,7 +197,10 @@ def targets(rows):
 
 
 def plot(outdir, rows):
-    """Write plot.dat and plot.gp; False if no plotted scenario ran."""
+    """Write plot.dat and plot.gp, or neither if no plotted scenario ran."""
+    for name in ("plot.dat", "plot.gp", "global-iptes.svg"):
+        if os.path.exists(f"{outdir}/{name}"):
+            os.remove(f"{outdir}/{name}")
     scen = ("mprotect", "munmap", "mremap", "madv_dontneed")
     lines = []
     for kernel in ("v7.3", "series"):
@@ -210,7 +213,7 @@ def plot(outdir, rows):
                 lines.append((f"{sc}, {kernel}",
                               "dt 2" if kernel == "v7.3" else "dt 1", points))
     if not lines:
-        return False
+        return
     with open(f"{outdir}/plot.dat", "w") as f:
         for title, _, points in lines:
             f.write(f"# {title}\n")
@@ -229,7 +232,6 @@ set grid
         f.write("plot " + ", \\\n     ".join(
             f"'{outdir}/plot.dat' index {i} with linespoints {dash} lw 2 "
             f"title '{title}'" for i, (title, dash, _) in enumerate(lines)) + "\n")
-    return True
 
 
 def main():
@@ -253,9 +255,6 @@ def main():
         lines += [""] + [f"Note: {n}" for n in NOTES]
     with open(f"{outdir}/table.md", "w") as f:
         f.write("\n".join(lines) + "\n")
-    for name in ("plot.dat", "plot.gp", "global-iptes.svg"):
-        if os.path.exists(f"{outdir}/{name}"):
-            os.remove(f"{outdir}/{name}")
     plot(outdir, rows)
     print("\n".join(lines))
 

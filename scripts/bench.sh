@@ -13,8 +13,9 @@
 # would make them exact, but QEMU 7.2 then spends most of its time in
 # tlb_reset_dirty(): a fork and mprotect run took 10x as long. norandmaps
 # gives every boot the same address-space layout (a stack that happens to
-# straddle one more page costs one more COW fault and its IPTE). BENCH_ONLY=NAME runs the scenario
-# NAME alone (a comma-separated list: several; see guest/bench.c).
+# straddle one more page costs one more COW fault and its IPTE).
+# BENCH_ONLY=NAME runs the scenario NAME alone (a comma-separated list:
+# several; see guest/bench.c).
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/qemu.sh"
 . "$REPO/scripts/guest.sh"

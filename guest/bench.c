@@ -73,7 +73,7 @@ static int ncpus;
 
 enum scenario {
 	S_MPROTECT, S_MUNMAP, S_MREMAP, S_DONTNEED, S_FREE, S_COLD,
-	S_PAGEOUT, S_FORK, S_PAGEMAP_SCAN, S_MAX,
+	S_PAGEOUT, S_FORK, S_PAGEMAP_SCAN, S_FAULT, S_MAX,
 };
 
 static const char *const names[S_MAX] = {
@@ -81,7 +81,7 @@ static const char *const names[S_MAX] = {
 	[S_MREMAP] = "mremap", [S_DONTNEED] = "madv_dontneed",
 	[S_FREE] = "madv_free", [S_COLD] = "madv_cold",
 	[S_PAGEOUT] = "madv_pageout", [S_FORK] = "fork",
-	[S_PAGEMAP_SCAN] = "pagemap_scan_wp",
+	[S_PAGEMAP_SCAN] = "pagemap_scan_wp", [S_FAULT] = "fault",
 };
 
 static void pin(int cpu)
@@ -104,10 +104,19 @@ static char *reserve(unsigned long len)
 	return (char *)(((unsigned long)p + MIB - 1) & ~(MIB - 1));
 }
 
-/* Map @pages at a fresh range (aligned or not) and write every page. */
-static char *populate(unsigned long pages, int aligned)
+/* Write every page of @pages at @p: a fault each, the first time. */
+static void touch(char *p, unsigned long pages)
 {
-	unsigned long len = pages * page_size, i;
+	unsigned long i;
+
+	for (i = 0; i < pages; i++)
+		p[i * page_size] = (char)(i + 1);
+}
+
+/* Map @pages at a fresh range (aligned or not), and write every page. */
+static char *populate(unsigned long pages, int aligned, int write)
+{
+	unsigned long len = pages * page_size;
 	char *base = reserve(len + UNALIGNED_PAGES * page_size), *p;
 
 	if (!base)
@@ -117,8 +126,8 @@ static char *populate(unsigned long pages, int aligned)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	for (i = 0; i < pages; i++)
-		p[i * page_size] = (char)(i + 1);
+	if (write)
+		touch(p, pages);
 	return p;
 }
 
@@ -149,7 +158,7 @@ static int pagemap_scan_wp(char *p, unsigned long len)
 static int run_one(enum scenario s, unsigned long pages, int aligned)
 {
 	unsigned long len = pages * page_size;
-	char *p = populate(pages, aligned), *dst;
+	char *p = populate(pages, aligned, s != S_FAULT), *dst;
 	int err = 0, status;
 	pid_t pid;
 
@@ -194,14 +203,18 @@ static int run_one(enum scenario s, unsigned long pages, int aligned)
 	case S_PAGEMAP_SCAN:
 		err = pagemap_scan_wp(p, len);
 		break;
+	case S_FAULT:
+		touch(p, pages);
+		break;
 	default:
 		break;
 	}
 	MARK_END();
-	if (s == S_MREMAP && !err) {
-		if (dst[(pages - 1) * page_size] != (char)pages)
+	if ((s == S_MREMAP || s == S_FAULT) && !err) {
+		if (s == S_MREMAP)
+			p = dst;
+		if (p[(pages - 1) * page_size] != (char)pages)
 			err = EIO;
-		p = dst;
 	}
 	if (s != S_MUNMAP)
 		munmap(p, len);

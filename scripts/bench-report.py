@@ -94,6 +94,7 @@ def aggregate(runs):
         for f in ("ipte_global", "ipte_local", "entries"):
             if len({r[f] for r in rs}) > 1:
                 varying.append((k, f, sorted({r[f] for r in rs})))
+            row[f] = statistics.median_low(r[f] for r in rs)
         row["guest_insns"] = int(statistics.median(r["guest_insns"] for r in rs))
         row["reps"] = len(rs)
         row["errors"] = sorted({r["result"] for r in rs} - {"ok"})
@@ -143,7 +144,8 @@ def table(rows, varying):
             f"| {'; '.join(note)} |")
     if varying:
         lines.append("")
-        lines.append("IPTE counts that differ between repetitions:")
+        lines.append("IPTE counts that differ between repetitions (the "
+                     "table shows their median):")
         for k, f, vals in varying:
             lines.append(f"- {' '.join(map(str, k))}: {f} {vals}")
     else:

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The workbench of the lazy-mmu-range series. See README.md.
 
-.PHONY: help check check-full demo bench status export worktree am textsize bisect-build coverage qemu ipte-pagealloc
+.PHONY: help check check-full demo bench profile status export worktree am textsize bisect-build coverage qemu ipte-pagealloc
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -21,6 +21,10 @@ demo:
 ## bench         the benchmark alone: out/bench/bench.csv
 bench:
 	@scripts/bench.sh
+
+## profile       PROFILE=SCENARIO [THREADS=multi] [ON=ours]: instructions per function, v7.3 vs series
+profile:
+	@scripts/profile.sh
 
 ## worktree      create linux/: base + series as commits, to edit the series
 worktree:

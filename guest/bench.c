@@ -19,7 +19,9 @@
  * the initramfs has it (/ipte_bench.ko): loading it runs its marked runs.
  *
  * "bench_only=NAME[,NAME...]" on the kernel command line (the kernel hands
- * it to init as an environment variable) runs those scenarios alone.
+ * it to init as an environment variable) runs those scenarios alone;
+ * "bench_threads=single" or "=multi" runs only single- or multi-threaded
+ * ones.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -221,10 +223,13 @@ static int run_one(enum scenario s, unsigned long pages, int aligned)
 	return err;
 }
 
-/* Is @name one of the comma-separated names of bench_only= (or no filter)? */
-static int selected(const char *name)
+/*
+ * Is @name one of the comma-separated names of the environment variable
+ * @filter (or is there no such filter)?
+ */
+static int selected(const char *filter, const char *name)
 {
-	const char *only = getenv("bench_only"), *p;
+	const char *only = getenv(filter), *p;
 	size_t len = strlen(name);
 
 	if (!only)
@@ -244,7 +249,7 @@ static void run_all(const char *threads)
 		for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++)
 			for (a = 0; a < 2; a++)
 				for (rep = 0; rep < REPS; rep++) {
-					if (!selected(names[s]))
+					if (!selected("bench_only", names[s]))
 						continue;
 					err = run_one(s, sizes[z], !a);
 					printf("bench: run %s %s %lu %d %u %s\n",
@@ -298,6 +303,26 @@ static void single_threaded(void)
 	run_all("single");
 }
 
+/*
+ * Print where the kernel's text runs ("bench: _stext 0x..."), so that a
+ * profile of guest addresses can be matched with System.map.
+ */
+static void print_stext(void)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " T _stext\n")) {
+			printf("bench: _stext 0x%.*s\n",
+			       (int)strcspn(line, " "), line);
+			break;
+		}
+	fclose(f);
+}
+
 static void kernel_module(void)
 {
 	int fd = open("/ipte_bench.ko", O_RDONLY);
@@ -321,9 +346,12 @@ int main(void)
 	pin(0);
 	mkdir("/proc", 0755);
 	mount("proc", "/proc", "proc", 0, NULL);
-	in_child(single_threaded);
-	in_child(multi_threaded);
-	if (selected("vmalloc"))
+	print_stext();
+	if (selected("bench_threads", "single"))
+		in_child(single_threaded);
+	if (selected("bench_threads", "multi"))
+		in_child(multi_threaded);
+	if (selected("bench_only", "vmalloc"))
 		kernel_module();
 	printf("bench: done\n");
 	fflush(stdout);

@@ -15,7 +15,7 @@
 # gives every boot the same address-space layout (a stack that happens to
 # straddle one more page costs one more COW fault and its IPTE).
 # BENCH_ONLY=NAME runs the scenario NAME alone (a comma-separated list:
-# several; see guest/bench.c).
+# several; see guest/bench.c), BENCH_THREADS=single or multi only those runs.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/qemu.sh"
 . "$REPO/scripts/guest.sh"
@@ -36,6 +36,7 @@ bench_kernel() {
 
 # bench_boot NAME KERNEL INITRAMFS QEMU: one boot; the console goes to
 # $BENCH/NAME.console, the plugin's and the trace's lines to NAME.emu.
+# BENCH_PROFILE=1 makes the plugin profile the marked runs (phase 1).
 bench_boot() {
 	local name=$1 kernel=$2 initrd=$3 qemu=$4 t0=$SECONDS
 	local cmd=("$QEMU_OURS") log=plugin,trace:s390_ipte
@@ -45,40 +46,47 @@ bench_boot() {
 	fi
 	log "booting $name on $qemu QEMU, -smp $SMP (console: ${BENCH#"$REPO"/}/$name.console)"
 	BOOT_TIMEOUT=5400 boot_s390 "$BENCH/$name.console" "$kernel" "$initrd" \
-		"norandmaps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}" \
+		"norandmaps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}${BENCH_THREADS:+ bench_threads=$BENCH_THREADS}" \
 		"${cmd[@]}" -cpu max -smp "$SMP" -accel tcg,thread=single \
-		-plugin "$QEMU_PLUGIN,trace=on" -d "$log" -D "$BENCH/$name.emu"
+		-plugin "$QEMU_PLUGIN,trace=on${BENCH_PROFILE:+,profile=1}" \
+		-d "$log" -D "$BENCH/$name.emu"
 	log "$name: $(grep -ac 'bench: run' "$BENCH/$name.console") runs in $((SECONDS - t0))s"
 }
 
-# bench_boots KERNEL INITRAMFS NAME:QEMU...: the boots of one kernel, side by
-# side (each QEMU runs its vCPUs in one thread; with -icount the counts do
-# not depend on the host's load).
+# bench_boots NAME:QEMU:KERNEL:INITRAMFS...: boots side by side (each QEMU
+# runs its vCPUs in one thread).
 bench_boots() {
-	local kernel=$1 initrd=$2 b
-	for b in "${@:3}"; do
-		bench_boot "${b%%:*}" "$kernel" "$initrd" "${b#*:}" &
+	local b name qemu kernel initrd
+	for b in "$@"; do
+		IFS=: read -r name qemu kernel initrd <<<"$b"
+		bench_boot "$name" "$kernel" "$initrd" "$qemu" &
 	done
 	wait
-	for b in "${@:3}"; do
-		grep -aq '^bench: done' "$BENCH/${b%%:*}.console" ||
-			{ tail -20 "$BENCH/${b%%:*}.console"; die "the benchmark guest did not finish (${b%%:*})"; }
+	for b in "$@"; do
+		name=${b%%:*}
+		grep -aq '^bench: done' "$BENCH/$name.console" ||
+			{ tail -20 "$BENCH/$name.console"; die "the benchmark guest did not finish ($name)"; }
 	done
 }
 
-bench_run() {
-	local series out k_base i_base k_series i_series
+# bench_kernels: build both kernels; sets K_BASE, I_BASE, K_SERIES, I_SERIES.
+bench_kernels() {
+	local series out
 	ensure_deps
 	ensure_base
 	ensure_qemu
 	mkdir -p "$BENCH"
 	series=$(apply_series $(series)) || die "the series does not apply"
 	out=$(bench_kernel v7.3 "$BASE_TAG")
-	read -r k_base i_base <<<"$out"
+	read -r K_BASE I_BASE <<<"$out"
 	out=$(bench_kernel series "$series")
-	read -r k_series i_series <<<"$out"
-	bench_boots "$k_base" "$i_base" v7.3-ours:ours v7.3-stock:stock
-	bench_boots "$k_series" "$i_series" series-ours:ours series-stock:stock
+	read -r K_SERIES I_SERIES <<<"$out"
+}
+
+bench_run() {
+	bench_kernels
+	bench_boots "v7.3-ours:ours:$K_BASE:$I_BASE" "v7.3-stock:stock:$K_BASE:$I_BASE"
+	bench_boots "series-ours:ours:$K_SERIES:$I_SERIES" "series-stock:stock:$K_SERIES:$I_SERIES"
 	python3 "$REPO/scripts/bench-report.py" "$BENCH" \
 		"v7.3:ours:$BENCH/v7.3-ours.console:$BENCH/v7.3-ours.emu" \
 		"v7.3:stock:$BENCH/v7.3-stock.console:$BENCH/v7.3-stock.emu" \

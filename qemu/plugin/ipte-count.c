@@ -106,6 +106,20 @@
  *
  *   (in the total, vcpu_insns is the sum of all vCPUs' own counts)
  *
+ * PROFILE
+ *
+ *   With "profile=N" the plugin also counts, while phase N is open, the
+ *   instructions the vCPU of its begin marker executes per translation
+ *   block, and prints at exit one line per guest address that ran:
+ *
+ *   ipte-count: profile 0xADDR insns I
+ *
+ *   ADDR is the guest virtual address of the block's first instruction;
+ *   blocks at the same address (retranslated, or of another address
+ *   space) add up. A block that starts in one function and runs into the
+ *   next (no branch between them) counts for the first. Exact with
+ *   "-accel tcg,thread=single", like vcpu_insns.
+ *
  * Build (qemu-plugin.h comes from the QEMU 7.2 source, include/qemu):
  *
  *   gcc -shared -fPIC -O2 -Wall -I$QEMU_SRC/include/qemu \
@@ -113,9 +127,11 @@
  */
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -177,6 +193,69 @@ static void vcpu_tb_exec(unsigned int vcpu_index, void *udata)
 static Phase *phases;
 static GMutex phase_lock;
 static bool trace_markers;
+
+/* profile=N: instructions per block while phase N is open */
+#define NO_PROFILE      UINT_MAX
+static unsigned int profile_phase = NO_PROFILE;
+static GHashTable *profile;     /* set of ProfileBlock, by address and size */
+static GMutex profile_lock;
+
+typedef struct {
+    uint64_t vaddr;
+    unsigned int n;             /* instructions of the block */
+    uint64_t insns;             /* executed while the phase was open */
+} ProfileBlock;
+
+static guint profile_block_hash(gconstpointer key)
+{
+    const ProfileBlock *b = key;
+
+    return g_int64_hash(&b->vaddr) ^ b->n;
+}
+
+static gboolean profile_block_equal(gconstpointer a, gconstpointer b)
+{
+    const ProfileBlock *x = a, *y = b;
+
+    return x->vaddr == y->vaddr && x->n == y->n;
+}
+
+static void vcpu_profile_exec(unsigned int vcpu_index, void *udata)
+{
+    const Phase *p = &phases[profile_phase];
+    ProfileBlock *b = udata;
+
+    /* racy without thread=single, as the counts are inexact then anyway */
+    if (p->open && p->vcpu == vcpu_index) {
+        __atomic_fetch_add(&b->insns, b->n, __ATOMIC_RELAXED);
+    }
+}
+
+/* The block of @tb: a retranslation of the same block finds the first. */
+static ProfileBlock *profile_block(struct qemu_plugin_tb *tb, unsigned int n)
+{
+    ProfileBlock key = { .vaddr = qemu_plugin_tb_vaddr(tb), .n = n };
+    ProfileBlock *b;
+
+    g_mutex_lock(&profile_lock);
+    b = g_hash_table_lookup(profile, &key);
+    if (!b) {
+        b = g_memdup2(&key, sizeof(key));
+        g_hash_table_add(profile, b);
+    }
+    g_mutex_unlock(&profile_lock);
+    return b;
+}
+
+static void append_profile(gpointer key, gpointer value, gpointer out)
+{
+    const ProfileBlock *b = key;
+
+    if (b->insns) {
+        g_string_append_printf(out, "ipte-count: profile 0x%" PRIx64
+                               " insns %" PRIu64 "\n", b->vaddr, b->insns);
+    }
+}
 
 /* userdata of an IPTE callback: which counters to bump */
 #define IPTE_LOCAL      1u
@@ -268,6 +347,11 @@ static void vcpu_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     qemu_plugin_register_vcpu_tb_exec_cb(tb, vcpu_tb_exec,
                                          QEMU_PLUGIN_CB_NO_REGS,
                                          GUINT_TO_POINTER(n));
+    if (profile_phase != NO_PROFILE) {
+        qemu_plugin_register_vcpu_tb_exec_cb(tb, vcpu_profile_exec,
+                                             QEMU_PLUGIN_CB_NO_REGS,
+                                             profile_block(tb, n));
+    }
 
     for (i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
@@ -342,6 +426,9 @@ static void plugin_exit(qemu_plugin_id_t id, void *udata)
     }
     g_mutex_unlock(&phase_lock);
 
+    if (profile_phase != NO_PROFILE) {
+        g_hash_table_foreach(profile, append_profile, out);
+    }
     g_string_append(out, "ipte-count: total");
     append_counters(out, now);
     g_string_append_c(out, '\n');
@@ -370,6 +457,15 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
                 fprintf(stderr, "ipte-count: bad value in %s\n", opt);
                 return -1;
             }
+        } else if (g_strcmp0(tokens[0], "profile") == 0 && tokens[1]) {
+            char *end;
+            unsigned long nr = strtoul(tokens[1], &end, 0);
+
+            if (*end || nr >= MAX_PHASES) {
+                fprintf(stderr, "ipte-count: bad phase in %s\n", opt);
+                return -1;
+            }
+            profile_phase = nr;
         } else {
             fprintf(stderr, "ipte-count: unknown option %s\n", opt);
             return -1;
@@ -378,6 +474,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 
     phases = g_new0(Phase, MAX_PHASES);
     g_mutex_init(&phase_lock);
+    profile = g_hash_table_new(profile_block_hash, profile_block_equal);
+    g_mutex_init(&profile_lock);
 
     qemu_plugin_register_vcpu_tb_trans_cb(id, vcpu_tb_trans);
     qemu_plugin_register_atexit_cb(id, plugin_exit, NULL);

@@ -2,7 +2,8 @@
 # ipte_test_run: the bare-metal IPTE test (qemu/ipte-test) on our QEMU with
 # ipter=on and with ipter=off (the stock behaviour); re-emits each of its TAP
 # lines, and checks that the IPTE plugin counts, per phase, the global and
-# local IPTEs the test says it issued. Sourced after lib.sh, tap.sh and
+# local IPTEs the test says it issued, and that its profile of phase 1 adds
+# up to the instructions it counted there. Sourced after lib.sh, tap.sh and
 # qemu.sh.
 
 ipte_test_run() {
@@ -16,7 +17,7 @@ ipte_test_run() {
 		timeout 120 "$QEMU_OURS" -cpu max,ipter=$mode -nodefaults -display none \
 			-serial stdio -m 128M -action panic=exit-failure \
 			-kernel "$dir/ipte-test.elf" -append "ipter=$mode" \
-			-plugin "$QEMU_PLUGIN" -d plugin -D "$dir/ipter-$mode.plugin" \
+			-plugin "$QEMU_PLUGIN,profile=1" -d plugin -D "$dir/ipter-$mode.plugin" \
 			</dev/null >"$logf" 2>&1 || true
 		grep -aq '^ok \|^not ok ' "$logf" ||
 			{ tail -5 "$logf" | sed 's/^/# /'; tap_not_ok "ipte-test ipter=$mode ran"; continue; }
@@ -29,7 +30,22 @@ ipte_test_run() {
 		grep -aq '^ipte-test: .* passed, 0 failed' "$logf" ||
 			tap_not_ok "ipte-test ipter=$mode completed (no crash, no missing check)"
 		plugin_counts_match "$logf" "$dir/ipter-$mode.plugin" "ipter=$mode"
+		plugin_profile_adds_up "$dir/ipter-$mode.plugin" "ipter=$mode"
 	done
+}
+
+# plugin_profile_adds_up PLUGIN-LOG WHAT: the instructions of the profile
+# ("ipte-count: profile ADDR insns I"), added up, are the vcpu_insns of
+# phase 1, and the profile has more than one block.
+plugin_profile_adds_up() {
+	local got blocks sum want
+	got=$(awk '$1 == "ipte-count:" && $2 == "profile" { sum += $5; blocks++ }
+		$1 == "ipte-count:" && $2 == "phase" && $3 == 1 {
+			for (i = 4; i < NF; i++) if ($i == "vcpu_insns") want = $(i + 1) }
+		END { print blocks + 0, sum + 0, want + 0 }' "$1")
+	read -r blocks sum want <<<"$got"
+	tap_result "$([[ $blocks -gt 1 && $sum -gt 0 && $sum == "$want" ]] && echo 1 || echo 0)" \
+		"ipte-count plugin, $2: the profile of phase 1 adds up to its instructions ($blocks blocks, $sum of $want)"
 }
 
 # plugin_counts_match CONSOLE PLUGIN-LOG WHAT: for each phase the guest

@@ -94,7 +94,7 @@
  *
  * USAGE
  *
- *   qemu-system-s390x ... -plugin ./libipte-count.so[,trace=on] \
+ *   qemu-system-s390x ... -plugin ./libipte-count.so[,trace=on][,profile=N] \
  *       -d plugin[,trace:s390_ipte] -D log.txt
  *
  *   At exit it prints, with qemu_plugin_outs() (stderr, or the -D file

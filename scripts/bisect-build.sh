@@ -9,6 +9,7 @@ ARCHS=${ARCHS:-"s390 x86_64"}
 
 ensure_deps
 ensure_base
+mkdir -p "$OUT"
 head=$(apply_series $(series)) || die "the series does not apply"
 mapfile -t commits < <(git -C "$SRC" rev-list --reverse "$BASE_TAG..$head")
 

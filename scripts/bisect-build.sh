@@ -20,7 +20,7 @@ for c in "${commits[@]}"; do
 	checkout_src "$c"
 	for arch in $ARCHS; do
 		dir=$CACHE/build/bisect-$arch
-		mk=(make -s -C "$SRC" O="$dir" ARCH="$arch" CROSS_COMPILE="$(cross_compile "$arch")" -j"$JOBS")
+		mk=(in_build_dir "$dir" make -s -C "$SRC" O="$dir" ARCH="$arch" CROSS_COMPILE="$(cross_compile "$arch")" -j"$JOBS")
 		mkdir -p "$dir"
 		if [[ ! -f $dir/.config ]]; then
 			"${mk[@]}" allnoconfig KCONFIG_ALLCONFIG="$REPO/config/bisect.config" >/dev/null

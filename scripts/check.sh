@@ -21,6 +21,29 @@ ensure_deps
 ensure_base
 mkdir -p "$OUT"
 
+# The guard of the kernel build directories: a run killed midway left its
+# stamp, a finished object before it and a truncated one after it. Only
+# the truncated one may go.
+build_dir_guard_check() {
+	local dir=$OUT/guard-check pid ok=0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	true &
+	pid=$!
+	wait "$pid"
+	echo 'finished' >"$dir/old.o"
+	touch -d '-2 min' "$dir/old.o"
+	echo "$pid" >"$dir/.building"
+	touch -d '-1 min' "$dir/.building"
+	: >"$dir/truncated.o"
+	in_build_dir "$dir" touch "$dir/built" 2>/dev/null &&
+		[[ -s $dir/old.o && ! -e $dir/truncated.o && -e $dir/built && ! -e $dir/.building ]] &&
+		ok=1
+	tap_result "$ok" "workbench: a build directory left by a killed run loses the files written after its stamp, and only those"
+	rm -rf "$dir"
+}
+build_dir_guard_check
+
 log "applying the series to $BASE_TAG"
 if head=$(apply_series $(series)); then
 	tap_ok "series applies to $BASE_TAG with git am (no reject, no fuzz)"

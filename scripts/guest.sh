@@ -8,7 +8,7 @@
 build_s390_kernel() {
 	local name=$1 commit=$2 dir=$CACHE/build/$1
 	shift 2
-	local mk=(make -s -C "$SRC" O="$dir" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$JOBS")
+	local mk=(in_build_dir "$dir" make -s -C "$SRC" O="$dir" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- -j"$JOBS")
 	# shellcheck disable=SC2206 # word splitting intended
 	mk+=(${KBUILD_VARS:-})
 	checkout_src "$commit"
@@ -59,7 +59,7 @@ LIST
 # built against the kernel build BUILD (its modules first, for
 # Module.symvers).
 build_module() {
-	local mk=(make -s -C "$1" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu-)
+	local mk=(in_build_dir "$1" make -s -C "$1" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu-)
 	rm -rf "$3"
 	cp -r "$2" "$3"
 	"${mk[@]}" -j"$JOBS" modules >&2 && "${mk[@]}" M="$3" modules >&2

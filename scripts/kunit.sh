@@ -77,7 +77,7 @@ kunit_run() {
 		kunit_arch_args "$arch"
 		# exec boots the kernel that run built last
 		[[ $cmd == exec ]] || KUNIT_ARGS+=("${KUNIT_CONFIGS[@]}" --jobs="$JOBS")
-		python3 tools/testing/kunit/kunit.py $cmd --arch="$arch" \
+		in_build_dir "$build" python3 tools/testing/kunit/kunit.py $cmd --arch="$arch" \
 			"${KUNIT_ARGS[@]}" --build_dir="$build" --timeout=600 \
 			--json="$json"
 	) >"$logf" 2>&1 || true

@@ -195,3 +195,44 @@ checkout_src() {
 	git -C "$SRC" checkout -q -f --detach "$1"
 	git -C "$SRC" clean -q -fd
 }
+
+# build_dir_owner_alive PID STAMP: is PID a process that started before
+# STAMP was written (so not a later process that reuses the number)?
+build_dir_owner_alive() {
+	local age
+	[[ $1 =~ ^[0-9]+$ ]] || return 1
+	age=$(ps -o etimes= -p "$1") || return 1
+	(($(date +%s) - age <= $(stat -c %Y "$2") + 1))
+}
+
+# The kernel builds in $CACHE/build outlive the run that made them. A run
+# killed in the middle of one (a session's end, a timeout) can leave a
+# truncated object that is newer than its source; make takes it as up to
+# date and the next link fails on it ("member ... is not an object").
+# in_build_dir DIR CMD...: run CMD, which builds in DIR, with a stamp in DIR
+# for as long as it runs. A stamp left by a run that is gone marks every
+# file written since as suspect: they are deleted, so that make writes them
+# again (from ccache, mostly). A run that is still alive is waited for.
+in_build_dir() {
+	local dir=$1 stamp=$1/.building pid rc=0 waited=0
+	shift
+	mkdir -p "$dir"
+	while [[ -f $stamp ]]; do
+		pid=$(cat "$stamp")
+		if build_dir_owner_alive "$pid" "$stamp"; then
+			((waited % 60)) || log "waiting for run $pid, which is building in ${dir#"$CACHE"/}"
+			((waited < 3600)) || die "run $pid has been building in $dir for an hour; stop it or delete $stamp"
+			sleep 10
+			waited=$((waited + 10))
+			continue
+		fi
+		local suspect=(find "$dir" -type f -newer "$stamp" ! -name .config)
+		log "${dir#"$CACHE"/}: the run that built there last was killed; deleting the $("${suspect[@]}" | wc -l) files it wrote"
+		"${suspect[@]}" -delete
+		rm -f "$stamp"
+	done
+	echo "$BASHPID" >"$stamp"
+	"$@" || rc=$?
+	rm -f "$stamp"
+	return "$rc"
+}

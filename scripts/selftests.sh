@@ -169,7 +169,7 @@ build_mm_selftests() {
 	mm_selftests_debs "$b/s390x"
 
 	log "installing the s390 UAPI headers"
-	make -s -C "$SRC" O="$b/kbuild" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
+	in_build_dir "$b/kbuild" make -s -C "$SRC" O="$b/kbuild" ARCH=s390 CROSS_COMPILE=s390x-linux-gnu- \
 		INSTALL_HDR_PATH="$b/usr" headers_install >&2
 
 	if [[ $(cat "$b/tree/.rev" 2>/dev/null) != "$rev" ]]; then

@@ -17,7 +17,7 @@ text_sizes() {
 	shift 2
 	name=$(echo "$arch $*" | tr ' ' '-')
 	dir=$CACHE/build/textsize-$name-$tree
-	local mk=(make -s -C "$SRC" O="$dir" ARCH="$arch" CROSS_COMPILE="$(cross_compile "$arch")" -j"$JOBS")
+	local mk=(in_build_dir "$dir" make -s -C "$SRC" O="$dir" ARCH="$arch" CROSS_COMPILE="$(cross_compile "$arch")" -j"$JOBS")
 	mkdir -p "$dir"
 	[[ -f $dir/.config ]] || "${mk[@]}" "$@" >/dev/null
 	"${mk[@]}" prepare >/dev/null

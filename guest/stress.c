@@ -31,6 +31,12 @@
  * (shared), then writes its own values, which the parent must not see
  * (private) or must see (shared).
  *
+ * Next to the workers, the writeback check (see wb_round()) writes shared
+ * file mappings from other CPUs while they are unmapped or dropped and the
+ * file is written back, and checks that no store that returned is missing
+ * from the file once its page cache is dropped: on tmpfs (a memfd), and with
+ * stress_disk=1 on the ext2 file system of /dev/vda.
+ *
  * Meanwhile init's own threads take CPUs other than CPU 0 offline and online
  * again through sysfs about every second, and load /stress_vmalloc.ko (when
  * the initramfs has it) with "seconds=N", which runs its own vmalloc stress
@@ -40,8 +46,9 @@
  * key=value words to init's environment: stress_seconds (default 60),
  * stress_seed (default from the clock; printed so that a run can be
  * repeated: every worker thread draws its own random sequence from the seed
- * and its number), stress_procs, stress_threads, and stress_hotplug=0 to
- * leave the CPUs alone. (QEMU 7.2's multi-threaded TCG can deadlock when one
+ * and its number), stress_procs, stress_threads, stress_hotplug=0 to leave
+ * the CPUs alone, stress_writeback=0 to leave out the writeback check and
+ * stress_disk=1 to run it on /dev/vda too. (QEMU 7.2's multi-threaded TCG can deadlock when one
  * CPU sends SIGP, as CPU online and offline do, while another waits for the
  * TLB flush on all CPUs of its global IPTE.)
  *
@@ -51,6 +58,7 @@
  * expected and found value; for faults the values are signal << 8 | si_code,
  * 0 meaning "no fault"), and at the end
  *
+ *   stress: writeback FS rounds=N failed=M writers=W	(one per file system)
  *   stress: done steps=N failures=M hotplug=K seconds=S seed=X
  *
  * where steps counts the checked operations, hotplug the successful CPU
@@ -1087,6 +1095,240 @@ static void *module_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The writeback check: shared file mappings written on other CPUs while they
+ * are unmapped or dropped and the file is written back. For each file (a
+ * memfd, i.e. tmpfs, and with stress_disk=1 a file on the ext2 file system of
+ * /dev/vda) one process repeats rounds until the deadline: it maps WB_PAGES
+ * pages of the file, zeroed, within one page table or across two; a writer
+ * thread on each other CPU stores increasing values into a word of its own in
+ * every page, and remembers the last value of each page whose store
+ * returned; a sync thread forces writeback (msync, fsync, sync_file_range);
+ * the round's own thread then munmaps the mapping or a part of it (the
+ * writers stop at their first fault) or MADV_DONTNEEDs it (they go on and
+ * fault the pages in again). Then the writers stop, the file is synced, its
+ * page cache dropped (POSIX_FADV_DONTNEED and drop_caches), and every word
+ * read back must be the last value stored there: a store that returned
+ * before the unmap and is missing from the file is a lost write. That is
+ * what happens if an entry can still be written through while writeback
+ * cleans its page, because the rmap no longer has it.
+ */
+#define WB_PAGES	96
+#define WB_BASE		(ARENA_BASE + MAX_THREADS * ARENA_SIZE)
+
+struct wb_writer {
+	struct wb_round *r;
+	int k, cpu;
+	pthread_t tid;
+	uint64_t last[WB_PAGES];	/* 0: never stored this round */
+};
+
+struct wb_round {
+	const char *name;
+	int fd;
+	char *addr;
+	unsigned long pages;
+	uint64_t round;
+	int stop;
+	int nwriters;
+	struct wb_writer w[MAX_THREADS];
+};
+
+static void *wb_writer_main(void *arg)
+{
+	struct wb_writer *w = arg;
+	struct wb_round *r = w->r;
+	uint64_t seq = 0, v;
+	unsigned long i;
+
+	hop(w->cpu);
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		for (i = 0; i < r->pages; i++) {
+			v = r->round << 32 | ++seq;
+			if (store(r->addr + i * page_size + 8 * w->k, v))
+				return NULL;	/* unmapped: the round ends here */
+			w->last[i] = v;
+		}
+	}
+	return NULL;
+}
+
+static void *wb_sync_main(void *arg)
+{
+	struct wb_round *r = arg;
+	unsigned long n = 0;
+
+	hop(ncpus - 1);
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		switch (n++ % 3) {
+		case 0:
+			msync(r->addr, r->pages * page_size, MS_SYNC);
+			break;
+		case 1:
+			fsync(r->fd);
+			break;
+		default:
+			sync_file_range(r->fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE |
+					SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+		}
+	}
+	return NULL;
+}
+
+/* A system call of the writeback check failed; returns 1. */
+static int sys_fail_wb(struct wb_round *r, const char *call)
+{
+	count_failure();
+	say("stress: FAIL writeback %s round %llu: %s: %s, seed=%llu\n", r->name,
+	    (unsigned long long)r->round, call, strerror(errno), seed);
+	return 1;
+}
+
+/* One round; 0 if every store that returned is in the file. */
+static int wb_round(struct wb_round *r, uint64_t *rng)
+{
+	unsigned long len, i, s, n;
+	pthread_t sync_tid;
+	const char *op;
+	uint64_t found;
+	int k, bad = 0;
+
+	*rng = mix64(*rng);
+	r->pages = WB_PAGES / 2 + *rng % (WB_PAGES / 2 + 1);
+	len = r->pages * page_size;
+	/* within one page table, or across the 1 MiB boundary */
+	r->addr = (char *)WB_BASE + (*rng >> 8) % 2 * (MIB - r->pages / 2 * page_size);
+	if (ftruncate(r->fd, 0) || ftruncate(r->fd, len))
+		return sys_fail_wb(r, "ftruncate");
+	if (mmap(r->addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE,
+		 r->fd, 0) != r->addr)
+		return sys_fail_wb(r, "mmap");
+	r->stop = 0;
+	for (k = 0; k < r->nwriters; k++) {
+		memset(r->w[k].last, 0, sizeof(r->w[k].last));
+		pthread_create(&r->w[k].tid, NULL, wb_writer_main, &r->w[k]);
+	}
+	pthread_create(&sync_tid, NULL, wb_sync_main, r);
+	sleep_ms(5 + (*rng >> 16) % 20);
+	s = (*rng >> 24) % r->pages;
+	n = 1 + (*rng >> 32) % (r->pages - s);
+	switch ((*rng >> 40) % 3) {
+	case 0:
+		op = "munmap";
+		s = 0;
+		n = r->pages;
+		break;
+	case 1:
+		op = "munmap_part";
+		break;
+	default:
+		op = "madv_dontneed";
+	}
+	if (op[0] == 'm' && op[1] == 'u')
+		k = munmap(r->addr + s * page_size, n * page_size);
+	else
+		k = madvise(r->addr + s * page_size, n * page_size, MADV_DONTNEED);
+	if (k)
+		bad = sys_fail_wb(r, op);
+	sleep_ms(2);
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < r->nwriters; k++)
+		pthread_join(r->w[k].tid, NULL);
+	pthread_join(sync_tid, NULL);
+	munmap(r->addr, len);
+	if (fsync(r->fd) || posix_fadvise(r->fd, 0, 0, POSIX_FADV_DONTNEED))
+		bad = sys_fail_wb(r, "fsync");
+	write_file("/proc/sys/vm/drop_caches", "3");
+	for (i = 0; !bad && i < r->pages; i++) {
+		for (k = 0; k < r->nwriters; k++) {
+			if (pread(r->fd, &found, 8, i * page_size + 8 * k) != 8) {
+				bad = sys_fail_wb(r, "pread");
+				break;
+			}
+			if (found == r->w[k].last[i])
+				continue;
+			count_failure();
+			say("stress: FAIL writeback %s round %llu after %s of pages %lu+%lu of %lu at %p: page %lu writer %d on CPU %d: expected %#llx found %#llx, seed=%llu\n",
+			    r->name, (unsigned long long)r->round, op, s, n, r->pages,
+			    r->addr, i, k, r->w[k].cpu, (unsigned long long)r->w[k].last[i],
+			    (unsigned long long)found, seed);
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+/* The writeback check of one file, in a process of its own. */
+static void wb_process(const char *name, int fd, int index)
+{
+	static struct wb_round r;
+	struct sigaction sa = { 0 };
+	uint64_t rng = seed ^ mix64(0x7762 + index);
+	unsigned long failed = 0;
+	int k;
+
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	r.name = name;
+	r.fd = fd;
+	hop(0);
+	/* one writer on every other CPU, or one at all */
+	r.nwriters = ncpus > 1 ? ncpus - 1 : 1;
+	for (k = 0; k < r.nwriters; k++)
+		r.w[k] = (struct wb_writer){ .r = &r, .k = k, .cpu = (k + 1) % ncpus };
+	while (!time_up()) {
+		r.round++;
+		failed += wb_round(&r, &rng);
+		__atomic_fetch_add(&ctr->steps, 1, __ATOMIC_RELAXED);
+	}
+	say("stress: writeback %s rounds=%llu failed=%lu writers=%d\n", name,
+	    (unsigned long long)r.round, failed, r.nwriters);
+	_exit(0);
+}
+
+/* Start the writeback checks; returns the number of processes started. */
+static int wb_start(pid_t *pids, int disk)
+{
+	int fd, n = 0;
+
+	fd = syscall(SYS_memfd_create, "stress-wb", 0);
+	if (fd < 0) {
+		count_failure();
+		say("stress: FAIL writeback: memfd_create: %s\n", strerror(errno));
+	} else {
+		pids[n] = fork();
+		if (pids[n] == 0)
+			wb_process("tmpfs", fd, 0);
+		n += pids[n] > 0;
+		close(fd);
+	}
+	if (!disk)
+		return n;
+	mkdir("/dev", 0755);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mkdir("/disk", 0755);
+	if (mount("/dev/vda", "/disk", "ext2", 0, NULL)) {
+		count_failure();
+		say("stress: FAIL writeback: cannot mount /dev/vda (ext2) on /disk: %s\n",
+		    strerror(errno));
+		return n;
+	}
+	fd = open("/disk/stress-wb", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0) {
+		count_failure();
+		say("stress: FAIL writeback: /disk/stress-wb: %s\n", strerror(errno));
+		return n;
+	}
+	pids[n] = fork();
+	if (pids[n] == 0)
+		wb_process("ext2", fd, 1);
+	n += pids[n] > 0;
+	close(fd);
+	return n;
+}
+
 static long env_long(const char *name, long def, long min, long max)
 {
 	const char *s = getenv(name);
@@ -1129,11 +1371,11 @@ static int reap(pid_t *pids, int n, uint64_t limit)
 int main(void)
 {
 	pthread_t hotplug_tid, module_tid;
-	pid_t pids[MAX_PROCS];
+	pid_t pids[MAX_PROCS + 2];
 	struct timespec ts;
 	uint64_t start;
 	const char *s;
-	int p, fd;
+	int p, fd, nwb = 0;
 
 	page_size = sysconf(_SC_PAGESIZE);
 	mkdir("/proc", 0755);
@@ -1180,16 +1422,18 @@ int main(void)
 			pids[p] = 0;
 		}
 	}
+	if (env_long("stress_writeback", 1, 0, 1))
+		nwb = wb_start(pids + nprocs, env_long("stress_disk", 0, 0, 1));
 	pthread_create(&hotplug_tid, NULL, hotplug_main, NULL);
 	pthread_create(&module_tid, NULL, module_main, NULL);
-	if (!reap(pids, nprocs, deadline + (60 + seconds) * 1000000000ULL)) {
+	if (!reap(pids, nprocs + nwb, deadline + (60 + seconds) * 1000000000ULL)) {
 		count_failure();
 		say("stress: FAIL workers still running %d s after the end, seed=%llu\n",
 		    60 + seconds, seed);
-		for (p = 0; p < nprocs; p++)
+		for (p = 0; p < nprocs + nwb; p++)
 			if (pids[p] > 0)
 				kill(pids[p], SIGKILL);
-		reap(pids, nprocs, now_ns() + 10000000000ULL);
+		reap(pids, nprocs + nwb, now_ns() + 10000000000ULL);
 	}
 	hotplug_stop = 1;
 	pthread_join(hotplug_tid, NULL);

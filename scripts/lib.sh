@@ -62,6 +62,8 @@ DEPS=(
 	/usr/s390x-linux-gnu/lib/libc.a:libc6-dev-s390x-cross
 	ccache:ccache python3:python3 git:git xz:xz-utils xxd:xxd
 	gnuplot:gnuplot-nox
+	# the stress guest's disk (scripts/reliability.sh)
+	mke2fs:e2fsprogs
 	make:make gcc:gcc perl:perl
 	# to build our QEMU (scripts/qemu.sh)
 	meson:meson ninja:ninja-build pkg-config:pkg-config dpkg-source:dpkg-dev

@@ -49,7 +49,7 @@ rel_boot() {
 	log "booting $(basename "$logf" .console) on $qemu QEMU, -smp $REL_SMP (console: ${logf#"$REPO"/})"
 	BOOT_MEM=$REL_MEM BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} boot_s390 "$logf" \
 		"$kernel" "$initrd" "$append" \
-		"${cmd[@]}" -cpu max -smp "$REL_SMP" -accel tcg,thread=single
+		"${cmd[@]}" -cpu max -smp "$REL_SMP" -accel tcg,thread=single ${REL_QEMU_ARGS:-}
 }
 
 # rel_console_problems LOG: print the kernel's reports of trouble in LOG
@@ -90,23 +90,35 @@ rel_selftest_results() {
 }
 
 # rel_stress NAME KERNEL QEMU SECONDS [APPEND]: the stress in one boot,
-# with the initramfs of rel_kernel NAME; the console goes to
+# with the initramfs of rel_kernel NAME and a fresh ext2 file system on a
+# virtio disk for its writeback check; the console goes to
 # $REL/stress-NAME-QEMU.console.
 rel_stress() {
 	local name=$1 kernel=$2 qemu=$3 secs=$4 append=${5:-}
-	rel_boot "$REL/stress-$name-$qemu.console" "$kernel" "$REL/stress-$name.cpio" \
-		"$qemu" "stress_seconds=$secs $append"
+	local disk=$REL/stress-$name-$qemu.ext2
+	rm -f "$disk"
+	truncate -s 64M "$disk"
+	mke2fs -q -F -t ext2 "$disk" || die "mke2fs of $disk failed"
+	REL_QEMU_ARGS="-drive file=$disk,format=raw,if=none,id=wb -device virtio-blk-ccw,drive=wb" \
+		rel_boot "$REL/stress-$name-$qemu.console" "$kernel" "$REL/stress-$name.cpio" \
+		"$qemu" "stress_seconds=$secs stress_disk=1 $append"
+	rm -f "$disk"
 }
 
 # rel_stress_tap NAME QEMU: TAP lines for the boot of rel_stress.
 rel_stress_tap() {
-	local logf=$REL/stress-$1-$2.console done
+	local logf=$REL/stress-$1-$2.console done fs
 	done=$(tr -d '\r' <"$logf" | grep -a '^stress: done' | tail -1 || true)
 	tr -d '\r' <"$logf" | grep -a '^stress: FAIL' | head -5 | sed 's/^/# /' || true
 	tap_result $([[ $done == *" failures=0 "* ]] && echo 1 || echo 0) \
 		"stress $1/$2: ${done:-no summary line}"
 	tap_result $([[ $done =~ hotplug=[1-9] ]] && echo 1 || echo 0) \
 		"stress $1/$2: CPUs went offline and online during the run"
+	for fs in tmpfs ext2; do
+		done=$(tr -d '\r' <"$logf" | grep -a "^stress: writeback $fs " | tail -1 || true)
+		tap_result $([[ $done =~ rounds=[1-9].*\ failed=0\  ]] && echo 1 || echo 0) \
+			"stress $1/$2: shared $fs mapping written during unmap and writeback: ${done:-no summary line}"
+	done
 	done=$(tr -d '\r' <"$logf" | grep -a 'stress_vmalloc: done' | tail -1 || true)
 	tap_result $([[ $done == *" failures=0"* ]] && echo 1 || echo 0) \
 		"stress $1/$2: vmalloc module: ${done:-no summary line}"

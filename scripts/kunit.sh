@@ -92,17 +92,20 @@ kunit_run() {
 }
 
 # kunit_s390_mode NAME QEMU TESTLOG: the s390 suite reports whether
-# batching was on. It must be with our QEMU (-cpu max has the IPTE-range
-# facility) and off on Debian's, else the run did not test what it claims.
+# batching was on and whether the machine has the guest-TLB options of IPTE
+# and IDTE. Both must be with our QEMU (-cpu max has the IPTE-range facility
+# and the guest-TLB bit) and off on Debian's, else the run did not test what
+# it claims.
 kunit_s390_mode() {
-	local want=on line
-	[[ $2 == ours ]] || want=off
-	line=$(grep -o 'IPTE-range facility: [a-z]*, batching: [a-z]*' "$3" || true)
-	[[ -n $line ]] || return 0
-	if [[ $line == *"batching: $want" ]]; then
+	local want="batching: on, guest-TLB options: yes" line
+	[[ $2 == ours ]] || want="batching: off, guest-TLB options: no"
+	line=$(grep -o 'IPTE-range facility: [a-z]*, batching: [a-z]*, guest-TLB options: [a-z]*' "$3" || true)
+	if [[ -z $line ]]; then
+		tap_not_ok "kunit $1 on $2 QEMU: the s390 suite did not report its mode"
+	elif [[ $line == *"$want" ]]; then
 		tap_ok "kunit $1 on $2 QEMU: $line"
 	else
-		tap_not_ok "kunit $1 on $2 QEMU: $line (want batching: $want)"
+		tap_not_ok "kunit $1 on $2 QEMU: $line (want $want)"
 	fi
 }
 

@@ -1,6 +1,27 @@
 # SPDX-License-Identifier: GPL-2.0
 # s390 guest kernels and their boot under QEMU. Sourced after lib.sh.
 
+# merge_kconfig DIR ARCH FRAGMENT...: DIR/.config for the tree in $SRC from
+# the Kconfig defaults plus the fragments, merged by the kernel's own
+# scripts/kconfig/merge_config.sh. An option that a fragment asks for and
+# that Kconfig does not give (a dependency not met, a symbol gone) fails,
+# naming the option, instead of being dropped without a word.
+merge_kconfig() {
+	local dir=$1 arch=$2 out dropped
+	shift 2
+	mkdir -p "$dir"
+	out=$(cd "$SRC" && ARCH=$arch CROSS_COMPILE=$(cross_compile "$arch") \
+	      in_build_dir "$dir" scripts/kconfig/merge_config.sh -O "$dir" "$@" 2>&1) ||
+		{ echo "$out" >&2; die "merge_config.sh failed for ${dir#"$CACHE"/}"; }
+	dropped=$(sed -n -e 's/^WARNING: Value requested for \(.*\) not in final .config$/\1/p' \
+			-e 's/^WARNING: \(.*\) differs:$/\1/p' <<<"$out")
+	if [[ -n $dropped ]]; then
+		grep -A2 -e '^WARNING: Value requested for' -e '^WARNING: .* differs:$' <<<"$out" >&2
+		rm -f "$dir/.config"
+		die "${dir#"$CACHE"/}: Kconfig dropped what the fragments ($(basename -a "$@" | tr '\n' ' ')) ask for: $(echo $dropped)"
+	fi
+}
+
 # build_s390_kernel NAME COMMIT FRAGMENT...: build bzImage of COMMIT (checked
 # out in $SRC) in $CACHE/build/NAME from the Kconfig defaults plus the
 # fragments; prints the build directory (arch/s390/boot/bzImage is in it).
@@ -14,8 +35,8 @@ build_s390_kernel() {
 	checkout_src "$commit"
 	mkdir -p "$dir"
 	if ! cat "$@" | cmp -s - "$dir/.fragments"; then
-		cat "$@" >"$dir/.config"
-		"${mk[@]}" olddefconfig >&2
+		rm -f "$dir/.fragments"
+		merge_kconfig "$dir" s390 "$@"
 		cat "$@" >"$dir/.fragments"
 	fi
 	log "building the s390 kernel $name ($(git -C "$SRC" log -1 --format=%s "$commit"))"

@@ -20,10 +20,15 @@ OUT=$REPO/out
 SRC=$CACHE/src
 WORKTREE=$REPO/linux
 
+# The base: exactly this version of Debian's package, whose tarball must
+# import as exactly this git tree. LMR_BASE_VERSION and LMR_BASE_TREE
+# measure another one (LMR_BASE_TREE=any skips the tree check); the
+# results' manifests name what was used.
 BASE_PKG=linux-source-7.3
 BASE_SUITE=trixie-backports
 BASE_TAG=v7.3-base
-BASE_VERSION_RE='^7\.3(\.[0-9]+)?$'
+BASE_VERSION=${LMR_BASE_VERSION:-7.3.4-1~bpo13+1}
+BASE_TREE=${LMR_BASE_TREE:-5b1b93321fb4c4dd9c489ce15c4f3caaadd798d7}
 
 IDENT_NAME='lazy-mmu-range developers'
 IDENT_EMAIL='dev@lazy-mmu-range.invalid'
@@ -129,26 +134,35 @@ private_apt() {
 	return $rc
 }
 
-# Download the base kernel package; print its path.
+# Download the base kernel package, version $BASE_VERSION; print its path.
 fetch_base_deb() {
 	local dir=$CACHE/dl deb
 	mkdir -p "$dir"
-	deb=$(ls "$dir"/${BASE_PKG}_*.deb 2>/dev/null | tail -1 || true)
-	if [[ -z $deb ]]; then
-		log "fetching $BASE_PKG from $BASE_SUITE"
+	deb=$dir/${BASE_PKG}_${BASE_VERSION//:/%3a}_all.deb
+	if [[ ! -f $deb ]]; then
+		log "fetching $BASE_PKG $BASE_VERSION from $BASE_SUITE"
 		private_apt "$dir" "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] MIRROR $BASE_SUITE main" \
-			download -qq "$BASE_PKG" ||
-			die "could not download $BASE_PKG from $BASE_SUITE"
-		deb=$(ls "$dir"/${BASE_PKG}_*.deb | tail -1)
+			download -qq "$BASE_PKG=$BASE_VERSION" ||
+			die "could not download $BASE_PKG $BASE_VERSION from $BASE_SUITE; the workbench is pinned to that version (see above for what apt says): to measure another, run with LMR_BASE_VERSION=VERSION LMR_BASE_TREE=any"
+		[[ -f $deb ]] || die "apt did not write $deb"
 	fi
 	echo "$deb"
 }
 
-# Create $SRC: a git repository whose tag $BASE_TAG is the pristine base.
+# Create $SRC: a git repository whose tag $BASE_TAG is the pristine base,
+# and check that it is the pinned tree.
 ensure_base() {
-	if git -C "$SRC" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null 2>&1; then
-		return
+	lock_tree
+	if ! git -C "$SRC" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null 2>&1; then
+		import_base
 	fi
+	local tree
+	tree=$(git -C "$SRC" rev-parse "$BASE_TAG^{tree}")
+	[[ $BASE_TREE == any || $tree == "$BASE_TREE" ]] ||
+		die "the base in $SRC ($(git -C "$SRC" log -1 --format=%s "$BASE_TAG")) is tree $tree, not the pinned $BASE_TREE of $BASE_PKG $BASE_VERSION; delete $SRC to import the pinned one, or run with LMR_BASE_TREE=$tree to measure this one"
+}
+
+import_base() {
 	local deb tmp ver
 	deb=$(fetch_base_deb)
 	tmp=$CACHE/unpack
@@ -160,7 +174,7 @@ ensure_base() {
 	mv "$tmp/$BASE_PKG" "$SRC"
 	rm -rf "$tmp"
 	ver=$(make -s -C "$SRC" kernelversion)
-	[[ $ver =~ $BASE_VERSION_RE ]] ||
+	[[ $ver == 7.3 || $ver == 7.3.* ]] ||
 		die "$(basename "$deb") holds Linux $ver, not 7.3.x"
 	log "importing Linux $ver into $SRC"
 	git -C "$SRC" init -q
@@ -168,6 +182,20 @@ ensure_base() {
 	GIT_AUTHOR_DATE='2026-01-01T00:00:00Z' GIT_COMMITTER_DATE='2026-01-01T00:00:00Z' \
 		git -C "$SRC" commit -q -m "Linux $ver ($(basename "$deb" .deb))"
 	git -C "$SRC" tag "$BASE_TAG"
+}
+
+# Every command that checks out or builds the shared kernel tree $SRC holds
+# $CACHE/tree.lock for as long as it runs, so that two commands started at
+# once take turns instead of switching the tree under each other.
+lock_tree() {
+	[[ ${LMR_TREE_LOCK:-} == "$CACHE" ]] && return
+	mkdir -p "$CACHE"
+	exec {TREE_LOCK_FD}>>"$CACHE/tree.lock"
+	if ! flock -n "$TREE_LOCK_FD"; then
+		log "another workbench command uses $CACHE; waiting for it to finish"
+		flock "$TREE_LOCK_FD"
+	fi
+	export LMR_TREE_LOCK=$CACHE
 }
 
 series() { ls "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-'; }

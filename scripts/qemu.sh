@@ -13,19 +13,31 @@ QEMU_PLUGIN=$QEMU_BUILD/ipte-count.so
 # Our qemu-system-s390x, with Debian's firmware.
 QEMU_OURS=$REPO/scripts/qemu-s390x-ours
 export LMR_QEMU_BUILD=$QEMU_BUILD
+# Debian 12's QEMU source, pinned like the base (scripts/lib.sh):
+# LMR_QEMU_VERSION and LMR_QEMU_TREE (any: no check) take another.
+QEMU_VERSION=${LMR_QEMU_VERSION:-1:7.2+dfsg-7+deb12u18}
+QEMU_TREE=${LMR_QEMU_TREE:-20beada99df2ec8b1ca4c60ba6ec046d2be30312}
 
-# Unpack Debian's QEMU source (with Debian's patches) into $QEMU_SRC.
+# Unpack Debian's QEMU source (with Debian's patches) into $QEMU_SRC, and
+# check that it is the pinned tree.
 ensure_qemu_src() {
-	git -C "$QEMU_SRC" rev-parse -q --verify refs/tags/base >/dev/null 2>&1 && return
-	local dsc
+	git -C "$QEMU_SRC" rev-parse -q --verify refs/tags/base >/dev/null 2>&1 ||
+		import_qemu_src
+	local tree
+	tree=$(git -C "$QEMU_SRC" rev-parse 'base^{tree}')
+	[[ $QEMU_TREE == any || $tree == "$QEMU_TREE" ]] ||
+		die "the QEMU source in $QEMU_SRC ($(git -C "$QEMU_SRC" log -1 --format=%s base)) is tree $tree, not the pinned $QEMU_TREE of qemu $QEMU_VERSION; delete $QEMU_DIR to import the pinned one, or run with LMR_QEMU_TREE=$tree to use this one"
+}
+
+import_qemu_src() {
+	local dsc=$CACHE/dl/qemu_${QEMU_VERSION#*:}.dsc
 	mkdir -p "$CACHE/dl"
-	dsc=$(ls "$CACHE"/dl/qemu_*.dsc 2>/dev/null | tail -1 || true)
-	if [[ -z $dsc ]]; then
-		log "fetching Debian's QEMU source package"
+	if [[ ! -f $dsc ]]; then
+		log "fetching Debian's QEMU source package $QEMU_VERSION"
 		private_apt "$CACHE/dl" "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] MIRROR bookworm main" \
-			source --download-only -qq qemu ||
-			die "could not download the qemu source package"
-		dsc=$(ls "$CACHE"/dl/qemu_*.dsc | tail -1)
+			source --download-only -qq "qemu=$QEMU_VERSION" ||
+			die "could not download the qemu source package $QEMU_VERSION; the workbench is pinned to that version (see above for what apt says): to use another, run with LMR_QEMU_VERSION=VERSION LMR_QEMU_TREE=any"
+		[[ -f $dsc ]] || die "apt did not write $dsc"
 	fi
 	log "unpacking $(basename "$dsc")"
 	rm -rf "$QEMU_SRC"

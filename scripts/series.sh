@@ -99,7 +99,11 @@ am_user_tree() {
 	git -C "$ksrc" rev-parse -q --verify "refs/heads/$branch" >/dev/null &&
 		die "branch $branch exists in $ksrc; choose another with BRANCH=name"
 	git -C "$ksrc" checkout -q -b "$branch"
-	git -C "$ksrc" am $(series) ||
+	# The patches name their author; the commits are the user's, with
+	# the user's own git identity (lib.sh sets the project's for the
+	# workbench's own trees).
+	env -u GIT_AUTHOR_NAME -u GIT_AUTHOR_EMAIL -u GIT_COMMITTER_NAME \
+		-u GIT_COMMITTER_EMAIL git -C "$ksrc" am $(series) ||
 		die "the series does not apply to $ksrc; 'git -C $ksrc am --abort' restores it"
 	log "applied $(series | wc -l) patches to $ksrc on branch $branch"
 }

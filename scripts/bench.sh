@@ -5,8 +5,10 @@
 # facility on) and on Debian's QEMU (no facility). The guest
 # (guest/bench.c, and guest/module for vmalloc) runs every scenario between
 # phase markers; the ipte-count plugin and our trace event count IPTEs,
-# entries and the instructions of the vCPU that ran the scenario. Writes
-# out/bench/bench.csv, table.md and global-iptes.svg. Sourced by demo.sh.
+# entries and the instructions of the vCPU that ran the scenario. Works in
+# out/bench (consoles, emulator logs) and writes the results to
+# results/<date>-<commit>/bench/: bench.csv, table.md, targets.md,
+# headline.md, global-iptes.svg, manifest.json. Sourced by demo.sh.
 #
 # Instruction counts depend on where the timer ticks fall, so every run is
 # repeated (REPS in guest/bench.c) and the report takes the median. -icount
@@ -39,17 +41,20 @@ bench_kernel() {
 # BENCH_PROFILE=1 makes the plugin profile the marked runs (phase 1).
 bench_boot() {
 	local name=$1 kernel=$2 initrd=$3 qemu=$4 t0=$SECONDS
-	local cmd=("$QEMU_OURS") log=plugin,trace:s390_ipte
+	local cmd=("$QEMU_OURS") log=plugin,trace:s390_ipte watch
 	if [[ $qemu == stock ]]; then
 		cmd=(qemu-system-s390x)
 		log=plugin
 	fi
 	log "booting $name on $qemu QEMU, -smp $SMP (console: ${BENCH#"$REPO"/}/$name.console)"
+	watch_console "$BENCH/$name.console" 'bench: run' "$name: runs" >/dev/null &
+	watch=$!
 	BOOT_TIMEOUT=5400 boot_s390 "$BENCH/$name.console" "$kernel" "$initrd" \
 		"norandmaps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}${BENCH_THREADS:+ bench_threads=$BENCH_THREADS}" \
 		"${cmd[@]}" -cpu max -smp "$SMP" -accel tcg,thread=single \
 		-plugin "$QEMU_PLUGIN,trace=on${BENCH_PROFILE:+,profile=1}" \
 		-d "$log" -D "$BENCH/$name.emu"
+	kill "$watch"
 	log "$name: $(grep -ac 'bench: run' "$BENCH/$name.console") runs in $((SECONDS - t0))s"
 }
 
@@ -83,24 +88,31 @@ bench_kernels() {
 	read -r K_SERIES I_SERIES <<<"$out"
 }
 
+# bench_run: the whole benchmark; its results (table.md, targets.md,
+# headline.md, bench.csv, runs.csv, the plot) go to $RESULTS.
 bench_run() {
+	results_begin bench
+	results_step kernels
 	bench_kernels
+	results_step boots-v7.3
 	bench_boots "v7.3-ours:ours:$K_BASE:$I_BASE" "v7.3-stock:stock:$K_BASE:$I_BASE"
+	results_step boots-series
 	bench_boots "series-ours:ours:$K_SERIES:$I_SERIES" "series-stock:stock:$K_SERIES:$I_SERIES"
+	results_step report
 	python3 "$REPO/scripts/bench-report.py" "$BENCH" \
 		"v7.3:ours:$BENCH/v7.3-ours.console:$BENCH/v7.3-ours.emu" \
 		"v7.3:stock:$BENCH/v7.3-stock.console:$BENCH/v7.3-stock.emu" \
 		"series:ours:$BENCH/series-ours.console:$BENCH/series-ours.emu" \
 		"series:stock:$BENCH/series-stock.console:$BENCH/series-stock.emu" \
 		>"$BENCH/report.txt"
-	if [[ -f $BENCH/plot.gp ]]; then
-		gnuplot "$BENCH/plot.gp"
-		log "wrote ${BENCH#"$REPO"/}/bench.csv, table.md and global-iptes.svg"
-	else
-		log "wrote ${BENCH#"$REPO"/}/bench.csv and table.md (no plotted scenario ran)"
-	fi
+	[[ ! -f $BENCH/plot.gp ]] || gnuplot "$BENCH/plot.gp"
+	python3 "$REPO/scripts/results.py" headline "$BENCH" >"$BENCH/headline.md"
+	cp "$BENCH"/{table,targets,headline}.md "$BENCH"/{bench,runs}.csv "$RESULTS"/
+	[[ ! -f $BENCH/global-iptes.svg ]] || cp "$BENCH/global-iptes.svg" "$RESULTS"/
 }
 
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	bench_run
+	cat "$RESULTS/targets.md"
+	log "the table: ${RESULTS#"$REPO"/}/table.md"
 fi

@@ -8,8 +8,8 @@
 #   pass with the series wherever it passes on v7.3 on the same QEMU.
 # - Our stress (guest/stress.c) with the vmalloc module and CPU hotplug, on
 #   the same kernels: no data mismatch, no kernel report.
-# Prints TAP lines, writes out/reliability/results.md (test x kernel x
-# QEMU) and ends with "N passed, N failed". CHECK_FULL_REPORT=1 only
+# Prints TAP lines and ends with "N passed, N failed"; writes them and
+# results.md (test x kernel x QEMU) to results/<date>-<commit>/check-full/. CHECK_FULL_REPORT=1 only
 # evaluates the consoles of the last run again.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/tap.sh"
@@ -20,6 +20,7 @@
 
 STRESS_SECONDS=${STRESS_SECONDS:-120}
 t0=$SECONDS
+results_begin check-full
 
 # The runs: "KERNEL-NAME QEMU"; the debug kernel boots with
 # debug_pagealloc=on.
@@ -69,7 +70,9 @@ check_full_boots() {
 	log "boots done after $((SECONDS - t0)) s"
 }
 
+results_step boots
 [[ -n ${CHECK_FULL_REPORT:-} ]] || check_full_boots
+results_step report
 
 declare -A RESULT SECS
 for run in "${RUNS[@]}"; do
@@ -135,5 +138,6 @@ done
 			"$(rel_console_problems "$logf" | wc -l)"
 	done
 } >"$REL/results.md"
-log "wrote out/reliability/results.md; check-full took $((SECONDS - t0)) s"
+cp "$REL/results.md" "$RESULTS/"
+log "check-full took $((SECONDS - t0)) s"
 tap_summary

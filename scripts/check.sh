@@ -6,7 +6,8 @@
 # Debian's), measure the line coverage of ipte_batch.c by its suite, and
 # run the smoke subset of make check-full (a few mm selftests and a short
 # stress with CPU hotplug on the series, on our QEMU, -smp 4).
-# Prints one TAP line per check and ends with "N passed, N failed".
+# Prints one TAP line per check and ends with "N passed, N failed"; the
+# lines also go to results/<date>-<commit>/check/tap.txt.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/scripts/tap.sh"
 . "$REPO/scripts/qemu.sh"
@@ -16,34 +17,19 @@
 . "$REPO/scripts/coverage.sh"
 . "$REPO/scripts/selftests.sh"
 . "$REPO/scripts/reliability.sh"
+. "$REPO/scripts/workbench-checks.sh"
 
+results_begin check
 ensure_deps
 ensure_base
 mkdir -p "$OUT"
 
-# The guard of the kernel build directories: a run killed midway left its
-# stamp, a finished object before it and a truncated one after it. Only
-# the truncated one may go.
-build_dir_guard_check() {
-	local dir=$OUT/guard-check pid ok=0
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	true &
-	pid=$!
-	wait "$pid"
-	echo 'finished' >"$dir/old.o"
-	touch -d '-2 min' "$dir/old.o"
-	echo "$pid" >"$dir/.building"
-	touch -d '-1 min' "$dir/.building"
-	: >"$dir/truncated.o"
-	in_build_dir "$dir" touch "$dir/built" 2>/dev/null &&
-		[[ -s $dir/old.o && ! -e $dir/truncated.o && -e $dir/built && ! -e $dir/.building ]] &&
-		ok=1
-	tap_result "$ok" "workbench: a build directory left by a killed run loses the files written after its stamp, and only those"
-	rm -rf "$dir"
-}
 build_dir_guard_check
+tree_lock_check
+pinned_base_check
+figures_check
 
+results_step apply
 log "applying the series to $BASE_TAG"
 if head=$(apply_series $(series)); then
 	tap_ok "series applies to $BASE_TAG with git am (no reject, no fuzz)"
@@ -53,7 +39,9 @@ else
 	exit 1
 fi
 checkout_src "$head"
+config_drop_check
 
+results_step checkpatch
 log "checkpatch --strict"
 for p in $(series); do
 	res=$(cd "$SRC" && scripts/checkpatch.pl --strict --no-color --show-types "$p" 2>&1 || true)
@@ -70,6 +58,7 @@ kdoc_warnings() {
 	(cd "$SRC" && scripts/kernel-doc -none -Wall "$1" 2>&1 | grep -ci 'warning\|error') || true
 }
 
+results_step kernel-doc
 log "kernel-doc"
 for f in $(git -C "$SRC" diff --name-only "$BASE_TAG" HEAD -- '*.c' '*.h'); do
 	grep -q '^/\*\*' "$SRC/$f" || continue
@@ -83,6 +72,7 @@ for f in $(git -C "$SRC" diff --name-only "$BASE_TAG" HEAD -- '*.c' '*.h'); do
 done
 rm -f "$OUT"/kernel-doc-base.*
 
+results_step qemu
 log "building our QEMU (log: $QEMU_DIR/build.log)"
 if (ensure_qemu); then
 	tap_ok "our QEMU (qemu/patches on Debian's QEMU 7.2) and the IPTE plugin build"
@@ -91,11 +81,16 @@ else
 	tap_not_ok "our QEMU (qemu/patches on Debian's QEMU 7.2) and the IPTE plugin build"
 fi
 
+results_step kunit-x86_64
 kunit_run x86_64
+results_step kunit-s390
 kunit_run s390
+results_step kunit-s390-stock
 kunit_run s390 stock
 SERIES_HEAD=$head
+results_step coverage
 coverage_run
+results_step smoke
 rel_smoke
 
 tap_summary

@@ -97,3 +97,15 @@ boot_s390() {
 		-append "console=ttyS0 rdinit=/init panic=-1 $append" \
 		</dev/null >"$logf" 2>&1 || true
 }
+
+# watch_console LOG PATTERN WHAT: the progress of a long boot; every minute
+# log how many lines of LOG match PATTERN, and the last. Runs until killed.
+watch_console() {
+	every_minute console_progress "$@"
+}
+
+console_progress() {
+	local last
+	last=$(grep -a "$2" "$1" 2>/dev/null | tail -1 | tr -d '\r') || true
+	log "$3: $(grep -ac "$2" "$1" 2>/dev/null || true) after $4 min${last:+ (last: $last)}"
+}

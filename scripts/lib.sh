@@ -29,6 +29,10 @@ BASE_SUITE=trixie-backports
 BASE_TAG=v7.3-base
 BASE_VERSION=${LMR_BASE_VERSION:-7.3.4-1~bpo13+1}
 BASE_TREE=${LMR_BASE_TREE:-5b1b93321fb4c4dd9c489ce15c4f3caaadd798d7}
+# Debian 12's QEMU source, which qemu/patches apply to, pinned the same
+# way (scripts/qemu.sh): LMR_QEMU_VERSION, LMR_QEMU_TREE.
+QEMU_VERSION=${LMR_QEMU_VERSION:-1:7.2+dfsg-7+deb12u18}
+QEMU_TREE=${LMR_QEMU_TREE:-20beada99df2ec8b1ca4c60ba6ec046d2be30312}
 
 IDENT_NAME='lazy-mmu-range developers'
 IDENT_EMAIL='dev@lazy-mmu-range.invalid'
@@ -262,7 +266,32 @@ in_build_dir() {
 		rm -f "$stamp"
 	done
 	echo "$BASHPID" >"$stamp"
+	every_minute build_progress "$dir" "$stamp" >/dev/null &
+	local watch=$!
 	"$@" || rc=$?
+	kill "$watch"
 	rm -f "$stamp"
 	return "$rc"
 }
+
+# every_minute CMD...: run "CMD... MINUTES" every minute until killed. A
+# TERM ends the wait at once, so no sleep outlives it holding the caller's
+# pipes open.
+every_minute() {
+	local sleeper n=0
+	trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+	while :; do
+		sleep 60 &
+		sleeper=$!
+		wait "$sleeper" || true
+		n=$((n + 1))
+		"$@" "$n"
+	done
+}
+
+# build_progress DIR STAMP MINUTES: log how far a long build has come.
+build_progress() {
+	log "still building in ${1#"$CACHE"/} ($3 min): $(find "$1" -type f -newer "$2" 2>/dev/null | wc -l) files written"
+}
+
+. "$REPO/scripts/results.sh"

@@ -13,10 +13,6 @@ QEMU_PLUGIN=$QEMU_BUILD/ipte-count.so
 # Our qemu-system-s390x, with Debian's firmware.
 QEMU_OURS=$REPO/scripts/qemu-s390x-ours
 export LMR_QEMU_BUILD=$QEMU_BUILD
-# Debian 12's QEMU source, pinned like the base (scripts/lib.sh):
-# LMR_QEMU_VERSION and LMR_QEMU_TREE (any: no check) take another.
-QEMU_VERSION=${LMR_QEMU_VERSION:-1:7.2+dfsg-7+deb12u18}
-QEMU_TREE=${LMR_QEMU_TREE:-20beada99df2ec8b1ca4c60ba6ec046d2be30312}
 
 # Unpack Debian's QEMU source (with Debian's patches) into $QEMU_SRC, and
 # check that it is the pinned tree.

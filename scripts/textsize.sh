@@ -5,6 +5,7 @@
 # Configurations: x86_64 defconfig (no lazy MMU mode there), x86_64
 # defconfig + xen.config (PARAVIRT_XXL: x86 then has the lazy MMU mode) and
 # arm64 defconfig. Only the listed objects are built, after `make prepare`.
+# The table goes to results/<date>-<commit>/textsize/textsize.txt.
 . "$(dirname "$0")/lib.sh"
 
 OBJS="mm/memory.o mm/madvise.o mm/mprotect.o mm/mremap.o mm/vmalloc.o fs/proc/task_mmu.o"
@@ -28,6 +29,7 @@ text_sizes() {
 	done
 }
 
+results_begin textsize
 ensure_deps
 ensure_base
 head=$(apply_series $(series)) || die "the series does not apply"
@@ -35,6 +37,7 @@ head=$(apply_series $(series)) || die "the series does not apply"
 declare -A size
 for tree in base series; do
 	if [[ $tree == base ]]; then checkout_src "$BASE_TAG"; else checkout_src "$head"; fi
+	results_step "$tree"
 	for cfg in "${CONFIGS[@]}"; do
 		log "building $cfg objects for $tree"
 		while read -r obj sz; do
@@ -44,6 +47,7 @@ for tree in base series; do
 done
 
 total=0
+{
 printf '%-28s %-22s %10s %10s %6s\n' config object v7.3 series delta
 for cfg in "${CONFIGS[@]}"; do
 	for o in $OBJS; do
@@ -53,3 +57,4 @@ for cfg in "${CONFIGS[@]}"; do
 	done
 done
 echo "text delta: $total bytes"
+} | tee "$RESULTS/textsize.txt"

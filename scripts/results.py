@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The workbench's results: manifests, the headline table, the figure check.
+
+usage:
+  results.py manifest DIR STATUS ARGS   write DIR/manifest.json (scripts/results.sh)
+  results.py headline BENCH-DIR         print the headline table of a
+                                        benchmark's bench.csv
+  results.py check FILE...              every figure that FILE quotes is in a
+                                        committed results file it links to
+
+The figure check reads each FILE (the README, the cover letter) and the
+results directories it names (results/<date>-<commit>/...). A table line
+must be a line of a results file, character for character; any other
+number in the text must be a number of those files, except for the
+numbers that name things rather than measure them (NAMES below). A
+directory whose manifest says "dirty" (measured with uncommitted changes)
+or that git does not track cannot be quoted.
+"""
+import csv
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def git(*args, cwd=REPO):
+    try:
+        return subprocess.run(["git", "-C", cwd] + list(args), check=True,
+                              capture_output=True, text=True).stdout.rstrip("\n")
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return None
+
+
+def first_line(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    except FileNotFoundError:
+        return None
+    return out.splitlines()[0] if out else None
+
+
+def sha256_files(paths):
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def patches(directory):
+    if not os.path.isdir(directory):
+        return []
+    return sorted(os.path.join(directory, p) for p in os.listdir(directory)
+                  if re.match(r"\d{4}-.*\.patch$", p) and not p.startswith("0000-"))
+
+
+def steps(directory):
+    marks = []
+    with open(os.path.join(directory, ".steps")) as f:
+        for line in f:
+            t, _, name = line.rstrip("\n").partition(" ")
+            marks.append((int(t), name))
+    return marks
+
+
+def manifest(directory, status, args):
+    env = os.environ
+    marks = steps(directory)
+    t0, t1 = marks[0][0], marks[-1][0]
+    series = patches(os.path.join(REPO, "patches"))
+    qpatches = patches(os.path.join(REPO, "qemu", "patches"))
+    src = env.get("SRC", "")
+    qsrc = os.path.join(env.get("CACHE", ""), "qemu", "src")
+    meminfo = open("/proc/meminfo").read()
+    mem_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
+    osname = re.search(r'PRETTY_NAME="([^"]*)"', open("/etc/os-release").read())
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    knobs = ("BENCH_ONLY", "BENCH_THREADS", "PROFILE", "THREADS", "ON", "SMP",
+             "STRESS_SECONDS", "ARCHS", "LMR_BASE_VERSION", "LMR_BASE_TREE",
+             "LMR_QEMU_VERSION", "LMR_QEMU_TREE")
+    m = {
+        "command": args,
+        "status": int(status),
+        "repository": {
+            "commit": git("rev-parse", "HEAD"),
+            "dirty": dirty.splitlines() if dirty else [],
+        },
+        "base": {
+            "package": env.get("BASE_PKG"),
+            "version": env.get("BASE_VERSION"),
+            "tree": git("rev-parse", env.get("BASE_TAG", "") + "^{tree}", cwd=src)
+            if src else None,
+        },
+        "series": {
+            "patches": len(series),
+            "sha256": sha256_files(series),
+        },
+        "qemu": {
+            "source": env.get("QEMU_VERSION"),
+            "tree": git("rev-parse", "base^{tree}", cwd=qsrc),
+            "patches": len(qpatches),
+            "patches_sha256": sha256_files(qpatches),
+            "stock": first_line(["dpkg-query", "-W", "-f", "${Version}\n",
+                                 "qemu-system-misc"]),
+        },
+        "host": {
+            "machine": platform.machine(),
+            "kernel": platform.release(),
+            "os": osname.group(1) if osname else None,
+            "cpus": os.cpu_count(),
+            "memory_gib": round(mem_kib / 1048576, 1),
+            "gcc_s390x": first_line(["s390x-linux-gnu-gcc", "--version"]),
+        },
+        "environment": {k: env[k] for k in knobs if env.get(k)},
+        "started": datetime.datetime.fromtimestamp(t0, datetime.timezone.utc)
+        .isoformat(),
+        "wall_seconds": t1 - t0,
+        "steps": [{"name": name, "seconds": marks[i + 1][0] - t}
+                  for i, (t, name) in enumerate(marks[:-1])],
+        "files": {},
+    }
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if name.startswith(".") or name == "manifest.json" or not os.path.isfile(path):
+            continue
+        m["files"][name] = sha256_files([path])
+    with open(os.path.join(directory, "manifest.json"), "w") as f:
+        json.dump(m, f, indent=2)
+        f.write("\n")
+
+
+# The headline: the walkers of a multi-threaded process (where every IPTE
+# is global) at 4096 pages, 1 MiB-aligned, and vmalloc+vfree.
+HEADLINE = (("mprotect", "multi", 1), ("munmap", "multi", 1),
+            ("mremap", "multi", 1), ("madv_dontneed", "multi", 1),
+            ("fork", "multi", 1), ("vmalloc", "kernel", -1))
+
+
+def per_entry(row):
+    return int(row["guest_insns"]) / int(row["entries"])
+
+
+def headline(bench):
+    rows = {}
+    with open(os.path.join(bench, "bench.csv")) as f:
+        for r in csv.DictReader(f):
+            rows[(r["kernel"], r["qemu"], r["scenario"], r["threads"],
+                  int(r["pages"]), int(r["aligned"]))] = r
+    out = ["| 4096 pages | global IPTEs v7.3 | series | fewer "
+           "| guest insns series/v7.3 | insns per entry v7.3 | series |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for scen, threads, aligned in HEADLINE:
+        b = rows.get(("v7.3", "ours", scen, threads, 4096, aligned))
+        s = rows.get(("series", "ours", scen, threads, 4096, aligned))
+        if not (b and s):
+            continue
+        gb, gs = int(b["ipte_global"]), int(s["ipte_global"])
+        what = scen if threads == "kernel" else f"{scen}, {threads}-threaded"
+        out.append(f"| {what} | {gb} | {gs} | {gb / max(gs, 1):.0f}x "
+                   f"| {int(s['guest_insns']) / int(b['guest_insns']):.2f} "
+                   f"| {per_entry(b):.1f} | {per_entry(s):.1f} |")
+    return out
+
+
+# Numbers that name things and measure nothing: versions, the Debian
+# release, patch numbers, sizes that are parameters of the benchmark, the
+# limits the README promises. Each is a regular expression for the number
+# in its context.
+NAMES = [
+    r"v?7\.3(\.\d+)?", r"Debian \d+", r"QEMU \d+\.\d+", r"\b\d{4}-\d{2}-\d{2}\b",
+    r"\d{4}-[a-z][\w.-]*\.patch", r"patch(es)? \d+( to \d+)?", r"\d+ patches",
+    r"-smp \d+", r"\d+ cores?", r"\d+ GiB", r"\d+ pages?", r"\d+ MiB",
+    r"[Ff]acility \d+", r"\d+-entry", r"\d+ entries per", r"\d+ minutes",
+    r"N passed, N failed", r"x86_64", r"arm64", r"s390x?", r"\bW=1\b",
+    r"\d+ lines", r"IPTE-range", r"GPL-2\.0", r"1 MiB", r"\d+ repetitions",
+    r"\bs390_\w+", r"results/[\w./-]+", r"[0-9a-f]{7,40}\b",
+]
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+
+
+def figures_of(text):
+    for pat in NAMES:
+        text = re.sub(pat, " ", text)
+    return [m.group(0).rstrip(".,") for m in NUMBER.finditer(text)]
+
+
+def cover_text(patch):
+    """The cover letter's own text: after the mail headers, before the
+    shortlog, the diffstat and the base-commit that git generates."""
+    body = patch.split("\n\n", 1)[1] if "\n\n" in patch else ""
+    m = re.search(r"^\S.* \(\d+\):$", body, re.M)
+    return body[:m.start()] if m else body
+
+
+def tracked(path):
+    rel = os.path.relpath(path, REPO)
+    return bool(git("ls-files", "--error-unmatch", rel))
+
+
+def check(files):
+    bad = 0
+    for name in files:
+        text = open(name).read()
+        if name.endswith(".patch"):
+            text = cover_text(text)
+        dirs = sorted(set(re.findall(r"results/\d{4}-\d{2}-\d{2}-[0-9a-f]+(?:/[\w-]+)?",
+                                     text)))
+        lines, numbers = set(), set()
+        for d in dirs:
+            path = os.path.join(REPO, d)
+            for root, _, names in os.walk(path):
+                for n in names:
+                    p = os.path.join(root, n)
+                    if n == "manifest.json":
+                        if json.load(open(p))["repository"]["dirty"]:
+                            print(f"{name}: {d} was measured with uncommitted "
+                                  "changes; it cannot be quoted")
+                            bad += 1
+                    if not tracked(p):
+                        continue
+                    content = open(p, errors="replace").read()
+                    lines.update(l.strip() for l in content.splitlines())
+                    numbers.update(NUMBER.findall(content))
+            if not os.path.isdir(path):
+                print(f"{name}: links {d}, which does not exist")
+                bad += 1
+        for i, line in enumerate(text.splitlines(), 1):
+            s = line.strip()
+            if s.startswith("|") and not re.fullmatch(r"[|:\s-]+", s):
+                if s not in lines:
+                    print(f"{name}:{i}: table line not in a quoted results file: {s}")
+                    bad += 1
+                continue
+            for fig in figures_of(line):
+                if fig not in numbers:
+                    print(f"{name}:{i}: figure {fig} not in a quoted results file")
+                    bad += 1
+    return bad
+
+
+def main():
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "manifest" and len(sys.argv) == 5:
+        manifest(*sys.argv[2:])
+    elif cmd == "headline" and len(sys.argv) == 3:
+        print("\n".join(headline(sys.argv[2])))
+    elif cmd == "check" and len(sys.argv) > 2:
+        bad = check(sys.argv[2:])
+        if bad:
+            sys.exit(f"{bad} figures not found in committed results")
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

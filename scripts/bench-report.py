@@ -129,7 +129,7 @@ def table(rows, varying):
                  "| entries v7.3 | series | insns series/v7.3 "
                  "| insns per entry v7.3 | series "
                  "| stock QEMU: insns series/v7.3 | note |")
-    lines.append("|" + " --- |" * 4 + " ---: |" * 12 + " --- |")
+    lines.append("|" + " --- |" * 4 + " ---: |" * 11 + " --- |")
     for k in keys:
         b = by.get(("v7.3", "ours") + k)
         s = by.get(("series", "ours") + k)

@@ -70,6 +70,20 @@ def steps(directory):
     return marks
 
 
+def duration(seconds):
+    return (f"{seconds // 60} min {seconds % 60} s" if seconds >= 60
+            else f"{seconds} s")
+
+
+def cache_gib(cache):
+    """Disk space of the cache (downloads, builds, ccache, QEMU)."""
+    if not cache or not os.path.isdir(cache):
+        return None
+    out = subprocess.run(["du", "-sk", cache], capture_output=True,
+                         text=True).stdout.split()
+    return round(int(out[0]) / 1048576, 1) if out else None
+
+
 def manifest(directory, status, args):
     env = os.environ
     marks = steps(directory)
@@ -81,7 +95,12 @@ def manifest(directory, status, args):
     meminfo = open("/proc/meminfo").read()
     mem_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
     osname = re.search(r'PRETTY_NAME="([^"]*)"', open("/etc/os-release").read())
-    dirty = git("status", "--porcelain", "--untracked-files=no")
+    # the state of the tree when the command began (results.sh), else now
+    dirty_file = os.path.join(directory, ".dirty")
+    if os.path.exists(dirty_file):
+        dirty = open(dirty_file).read().rstrip("\n")
+    else:
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     knobs = ("BENCH_ONLY", "BENCH_THREADS", "PROFILE", "THREADS", "ON", "SMP",
              "STRESS_SECONDS", "ARCHS", "LMR_BASE_VERSION", "LMR_BASE_TREE",
              "LMR_QEMU_VERSION", "LMR_QEMU_TREE")
@@ -122,7 +141,10 @@ def manifest(directory, status, args):
         "started": datetime.datetime.fromtimestamp(t0, datetime.timezone.utc)
         .isoformat(),
         "wall_seconds": t1 - t0,
-        "steps": [{"name": name, "seconds": marks[i + 1][0] - t}
+        "wall": duration(t1 - t0),
+        "cache_gib": cache_gib(env.get("CACHE")),
+        "steps": [{"name": name, "seconds": marks[i + 1][0] - t,
+                   "wall": duration(marks[i + 1][0] - t)}
                   for i, (t, name) in enumerate(marks[:-1])],
         "files": {},
     }

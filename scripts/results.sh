@@ -21,6 +21,7 @@ results_begin() {
 	rm -rf "$RESULTS"
 	mkdir -p "$RESULTS"
 	RESULTS_ARGS="make $*"
+	git -C "$REPO" status --porcelain --untracked-files=no >"$RESULTS/.dirty" 2>/dev/null || true
 	echo "$(date +%s) setup" >"$RESULTS/.steps"
 	trap 'results_end $?' EXIT
 }
@@ -37,6 +38,6 @@ results_end() {
 	export REPO CACHE SRC BASE_PKG BASE_VERSION BASE_TAG QEMU_VERSION
 	python3 "$REPO/scripts/results.py" manifest "$RESULTS" "$rc" "$RESULTS_ARGS" ||
 		log "could not write $RESULTS/manifest.json"
-	rm -f "$RESULTS/.steps"
+	rm -f "$RESULTS/.steps" "$RESULTS/.dirty"
 	log "results: ${RESULTS#"$REPO"/}/"
 }

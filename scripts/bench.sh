@@ -103,8 +103,7 @@ bench_run() {
 		"v7.3:ours:$BENCH/v7.3-ours.console:$BENCH/v7.3-ours.emu" \
 		"v7.3:stock:$BENCH/v7.3-stock.console:$BENCH/v7.3-stock.emu" \
 		"series:ours:$BENCH/series-ours.console:$BENCH/series-ours.emu" \
-		"series:stock:$BENCH/series-stock.console:$BENCH/series-stock.emu" \
-		>"$BENCH/report.txt"
+		"series:stock:$BENCH/series-stock.console:$BENCH/series-stock.emu"
 	[[ ! -f $BENCH/plot.gp ]] || gnuplot "$BENCH/plot.gp"
 	python3 "$REPO/scripts/results.py" headline "$BENCH" >"$BENCH/headline.md"
 	cp "$BENCH"/{table,targets,headline}.md "$BENCH"/{bench,runs}.csv "$RESULTS"/

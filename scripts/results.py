@@ -8,6 +8,12 @@ usage:
                                         benchmark's bench.csv
   results.py check FILE...              every figure that FILE quotes is in a
                                         committed results file it links to
+  results.py quote FILE...              refresh FILE's quoted blocks from
+                                        their results files
+
+A quoted block is the lines between "<!-- quote: results/.../NAME -->" and
+"<!-- end quote -->": a copy of that file, which the check compares with
+the file itself.
 
 The figure check reads each FILE (the README, the cover letter) and the
 results directories it names (results/<date>-<commit>/...). A table line
@@ -197,13 +203,30 @@ def headline(bench):
 # in its context.
 NAMES = [
     r"v?7\.3(\.\d+)?", r"Debian \d+", r"QEMU \d+\.\d+", r"\b\d{4}-\d{2}-\d{2}\b",
-    r"\d{4}-[a-z][\w.-]*\.patch", r"patch(es)? \d+( to \d+)?", r"\d+ patches",
-    r"-smp \d+", r"\d+ cores?", r"\d+ GiB", r"\d+ pages?", r"\d+ MiB",
-    r"[Ff]acility \d+", r"\d+-entry", r"\d+ entries per", r"\d+ minutes",
+    r"\d{4}-[a-z][\w.-]*\.patch", r"(?i)patch(es)? \d+((-| to | and )\d+)?", r"\d+ patches",
+    r"-smp \d+", r"\d+ cores?", r"\d+ GiB of", r"\d+ pages?", r"\d+ MiB",
+    r"[Ff]acility \d+", r"\d+-entry", r"\d+ entries per",
     r"N passed, N failed", r"x86_64", r"arm64", r"s390x?", r"\bW=1\b",
-    r"\d+ lines", r"IPTE-range", r"GPL-2\.0", r"1 MiB", r"\d+ repetitions",
-    r"\bs390_\w+", r"results/[\w./-]+", r"[0-9a-f]{7,40}\b",
+    r"IPTE-range", r"GPL-2\.0", r"1 MiB", r"\d+ repetitions",
+    r"\bs390_\w+", r"results/[\w./-]+", r"\b(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b",
+    r"\d[\w.:~+]*(bpo|deb)\d+[\w.+~]*", r"^\s*\d+\.( (to|and) \d+\.)?",
+    r"0x[0-9a-f]+", r"\d+ walkers", r"\d+ contiguous",
 ]
+QUOTE = re.compile(r"^<!-- quote: (results/\S+) -->\n(.*?)^<!-- end quote -->$",
+                   re.M | re.S)
+
+
+def quote(name):
+    text = open(name).read()
+
+    def body(m):
+        with open(os.path.join(REPO, m.group(1))) as f:
+            content = f.read()
+        return f"<!-- quote: {m.group(1)} -->\n{content}<!-- end quote -->"
+    with open(name, "w") as f:
+        f.write(QUOTE.sub(body, text))
+
+
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 
 
@@ -253,6 +276,14 @@ def check(files):
             if not os.path.isdir(path):
                 print(f"{name}: links {d}, which does not exist")
                 bad += 1
+        for m in QUOTE.finditer(text):
+            path = os.path.join(REPO, m.group(1))
+            if not (os.path.isfile(path) and tracked(path)):
+                print(f"{name}: quotes {m.group(1)}, which is not a committed file")
+                bad += 1
+            elif open(path).read() != m.group(2):
+                print(f"{name}: the quote of {m.group(1)} differs from the file")
+                bad += 1
         for i, line in enumerate(text.splitlines(), 1):
             s = line.strip()
             if s.startswith("|") and not re.fullmatch(r"[|:\s-]+", s):
@@ -273,6 +304,9 @@ def main():
         manifest(*sys.argv[2:])
     elif cmd == "headline" and len(sys.argv) == 3:
         print("\n".join(headline(sys.argv[2])))
+    elif cmd == "quote" and len(sys.argv) > 2:
+        for name in sys.argv[2:]:
+            quote(name)
     elif cmd == "check" and len(sys.argv) > 2:
         bad = check(sys.argv[2:])
         if bad:

@@ -20,7 +20,7 @@ coverage_run() {
 	initrd=$(build_initramfs gcov-dump)
 	log "booting the gcov kernel (console: out/coverage-boot.log)"
 	boot_s390 "$logf" "$build/arch/s390/boot/bzImage" "$initrd" "" \
-		"$QEMU_OURS" -cpu max -smp 2
+		"$QEMU_OURS" -cpu max -smp 2 -accel tcg,thread=single
 	gcda=$build/arch/s390/mm/ipte_batch.gcda
 	rm -f "$gcda"
 	sed -n 's/^gcov: \([0-9a-f]*\)\r*$/\1/p' "$logf" | xxd -r -p >"$gcda"

@@ -22,7 +22,7 @@ for mode in on off; do
 	logf=$OUT/pagealloc-ipter-$mode.log trace=$OUT/pagealloc-ipter-$mode.trace
 	log "booting v7.3 + debug_pagealloc=on with -cpu max,ipter=$mode"
 	boot_s390 "$logf" "$build/arch/s390/boot/bzImage" "$initrd" debug_pagealloc=on \
-		"$QEMU_OURS" -cpu max,ipter=$mode -smp 2 \
+		"$QEMU_OURS" -cpu max,ipter=$mode -smp 2 -accel tcg,thread=single \
 		-plugin "$QEMU_PLUGIN" -d plugin,trace:s390_ipte -D "$trace"
 	booted=0
 	grep -aq '^demo: all checks passed' "$logf" && booted=1

@@ -90,6 +90,17 @@ def cache_gib(cache):
     return round(int(out[0]) / 1048576, 1) if out else None
 
 
+def commit_of(directory):
+    """The commit the command began with: noted by results.sh, or named
+    by the directory (<date>-<commit>/<command>)."""
+    path = os.path.join(directory, ".commit")
+    if os.path.exists(path):
+        return open(path).read().strip()
+    m = re.search(r"\d{4}-\d{2}-\d{2}-([0-9a-f]{12})$",
+                  os.path.dirname(os.path.abspath(directory)))
+    return git("rev-parse", m.group(1)) if m else git("rev-parse", "HEAD")
+
+
 def manifest(directory, status, args):
     env = os.environ
     marks = steps(directory)
@@ -114,7 +125,7 @@ def manifest(directory, status, args):
         "command": args,
         "status": int(status),
         "repository": {
-            "commit": git("rev-parse", "HEAD"),
+            "commit": commit_of(directory),
             "dirty": dirty.splitlines() if dirty else [],
         },
         "base": {

@@ -22,6 +22,7 @@ results_begin() {
 	mkdir -p "$RESULTS"
 	RESULTS_ARGS="make $*"
 	git -C "$REPO" status --porcelain --untracked-files=no >"$RESULTS/.dirty" 2>/dev/null || true
+	git -C "$REPO" rev-parse HEAD >"$RESULTS/.commit" 2>/dev/null || true
 	echo "$(date +%s) setup" >"$RESULTS/.steps"
 	trap 'results_end $?' EXIT
 }
@@ -38,6 +39,6 @@ results_end() {
 	export REPO CACHE SRC BASE_PKG BASE_VERSION BASE_TAG QEMU_VERSION
 	python3 "$REPO/scripts/results.py" manifest "$RESULTS" "$rc" "$RESULTS_ARGS" ||
 		log "could not write $RESULTS/manifest.json"
-	rm -f "$RESULTS/.steps" "$RESULTS/.dirty"
+	rm -f "$RESULTS"/.{steps,dirty,commit}
 	log "results: ${RESULTS#"$REPO"/}/"
 }

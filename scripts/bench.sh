@@ -47,14 +47,14 @@ bench_boot() {
 		log=plugin
 	fi
 	log "booting $name on $qemu QEMU, -smp $SMP (console: ${BENCH#"$REPO"/}/$name.console)"
-	watch_console "$BENCH/$name.console" 'bench: run' "$name: runs" >/dev/null &
+	without_lock watch_console "$BENCH/$name.console" 'bench: run' "$name: runs" >/dev/null &
 	watch=$!
 	BOOT_TIMEOUT=5400 boot_s390 "$BENCH/$name.console" "$kernel" "$initrd" \
 		"norandmaps${BENCH_ONLY:+ bench_only=$BENCH_ONLY}${BENCH_THREADS:+ bench_threads=$BENCH_THREADS}" \
 		"${cmd[@]}" -cpu max -smp "$SMP" -accel tcg,thread=single \
 		-plugin "$QEMU_PLUGIN,trace=on${BENCH_PROFILE:+,profile=1}" \
 		-d "$log" -D "$BENCH/$name.emu"
-	kill "$watch"
+	stop_watch "$watch"
 	log "$name: $(grep -ac 'bench: run' "$BENCH/$name.console") runs in $((SECONDS - t0))s"
 }
 

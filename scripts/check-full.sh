@@ -112,7 +112,7 @@ done
 # page_table_check is the only page_ext user of the debug kernel: its
 # boot allocates page_ext only if the check is on.
 for logf in "$REL"/{selftests,stress}-series-debug-ours.console; do
-	tap_result "$(grep -aqE 'page_ext: allocated [0-9]+ bytes' "$logf" && echo 1 || echo 0)" \
+	tap_result "$(grep -aqE 'allocated [0-9]+ bytes of page_ext' "$logf" && echo 1 || echo 0)" \
 		"debug kernel: page_table_check on in $(basename "$logf") (page_ext allocated at boot)"
 done
 

@@ -22,6 +22,12 @@ merge_kconfig() {
 	fi
 }
 
+# config_key COMMIT FRAGMENT...: what a merged .config depends on.
+config_key() {
+	cat "${@:2}"
+	echo "# Kconfig files: $(git -C "$SRC" ls-tree -r "$1" | awk '$4 ~ /(^|\/)Kconfig[^\/]*$/' | sha1sum)"
+}
+
 # build_s390_kernel NAME COMMIT FRAGMENT...: build bzImage of COMMIT (checked
 # out in $SRC) in $CACHE/build/NAME from the Kconfig defaults plus the
 # fragments; prints the build directory (arch/s390/boot/bzImage is in it).
@@ -34,10 +40,11 @@ build_s390_kernel() {
 	mk+=(${KBUILD_VARS:-})
 	checkout_src "$commit"
 	mkdir -p "$dir"
-	if ! cat "$@" | cmp -s - "$dir/.fragments"; then
+	# merged again when a fragment or a Kconfig file changes
+	if ! config_key "$commit" "$@" | cmp -s - "$dir/.fragments"; then
 		rm -f "$dir/.fragments"
 		merge_kconfig "$dir" s390 "$@"
-		cat "$@" >"$dir/.fragments"
+		config_key "$commit" "$@" >"$dir/.fragments"
 	fi
 	log "building the s390 kernel $name ($(git -C "$SRC" log -1 --format=%s "$commit"))"
 	"${mk[@]}" bzImage >&2
@@ -92,7 +99,7 @@ build_module() {
 boot_s390() {
 	local logf=$1 kernel=$2 initrd=$3 append=$4
 	shift 4
-	timeout "${BOOT_TIMEOUT:-900}" "$@" -nodefaults -nographic -no-reboot -serial stdio \
+	without_lock timeout "${BOOT_TIMEOUT:-900}" "$@" -nodefaults -nographic -no-reboot -serial stdio \
 		-machine s390-ccw-virtio -m "${BOOT_MEM:-1024}" -kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 rdinit=/init panic=-1 $append" \
 		</dev/null >"$logf" 2>&1 || true

@@ -199,7 +199,18 @@ lock_tree() {
 		log "another workbench command uses $CACHE; waiting for it to finish"
 		flock "$TREE_LOCK_FD"
 	fi
-	export LMR_TREE_LOCK=$CACHE
+	export LMR_TREE_LOCK=$CACHE TREE_LOCK_FD
+}
+
+# without_lock CMD...: run CMD without the lock's file descriptor, for what
+# may outlive the command (watchers, QEMU under timeout): the lock ends
+# with the command that took it.
+without_lock() {
+	if [[ -n ${TREE_LOCK_FD:-} ]]; then
+		"$@" {TREE_LOCK_FD}>&-
+	else
+		"$@"
+	fi
 }
 
 series() { ls "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-'; }
@@ -266,27 +277,34 @@ in_build_dir() {
 		rm -f "$stamp"
 	done
 	echo "$BASHPID" >"$stamp"
-	every_minute build_progress "$dir" "$stamp" >/dev/null &
+	without_lock every_minute build_progress "$dir" "$stamp" >/dev/null &
 	local watch=$!
 	"$@" || rc=$?
-	kill "$watch"
+	stop_watch "$watch"
 	rm -f "$stamp"
 	return "$rc"
 }
 
-# every_minute CMD...: run "CMD... MINUTES" every minute until killed. A
-# TERM ends the wait at once, so no sleep outlives it holding the caller's
-# pipes open.
+# every_minute CMD...: run "CMD... MINUTES" every minute until killed (see
+# stop_watch) or until the command that started it is gone. A TERM ends
+# the wait at once, so no sleep outlives it holding the caller's pipes open.
 every_minute() {
-	local sleeper n=0
-	trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-	while :; do
+	local sleeper='' n=0 owner=$$
+	trap '[[ -z $sleeper ]] || kill "$sleeper" 2>/dev/null; exit 0' TERM
+	while kill -0 "$owner" 2>/dev/null; do
 		sleep 60 &
 		sleeper=$!
 		wait "$sleeper" || true
+		sleeper=''
 		n=$((n + 1))
-		"$@" "$n"
+		"$@" "$n" || true
 	done
+}
+
+# stop_watch PID: stop a watcher started in the background.
+stop_watch() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
 }
 
 # build_progress DIR STAMP MINUTES: log how far a long build has come.

@@ -17,6 +17,7 @@ export LMR_QEMU_BUILD=$QEMU_BUILD
 # Unpack Debian's QEMU source (with Debian's patches) into $QEMU_SRC, and
 # check that it is the pinned tree.
 ensure_qemu_src() {
+	lock_tree
 	git -C "$QEMU_SRC" rev-parse -q --verify refs/tags/base >/dev/null 2>&1 ||
 		import_qemu_src
 	local tree

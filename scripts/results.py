@@ -3,7 +3,8 @@
 """The workbench's results: manifests, the headline table, the figure check.
 
 usage:
-  results.py manifest DIR STATUS ARGS   write DIR/manifest.json (scripts/results.sh)
+  results.py begin DIR COMMAND          note what a command begins with
+  results.py manifest DIR STATUS        write DIR/manifest.json (scripts/results.sh)
   results.py headline BENCH-DIR         print the headline table of a
                                         benchmark's bench.csv
   results.py check FILE...              every figure that FILE quotes is in a
@@ -91,58 +92,64 @@ def cache_gib(cache):
 
 
 def commit_of(directory):
-    """The commit the command began with: noted by results.sh, or named
-    by the directory (<date>-<commit>/<command>)."""
-    path = os.path.join(directory, ".commit")
-    if os.path.exists(path):
-        return open(path).read().strip()
+    """The commit named by the directory (<date>-<commit>/<command>)."""
     m = re.search(r"\d{4}-\d{2}-\d{2}-([0-9a-f]{12})$",
                   os.path.dirname(os.path.abspath(directory)))
     return git("rev-parse", m.group(1)) if m else git("rev-parse", "HEAD")
 
 
-def manifest(directory, status, args):
+def begin(directory, command):
+    """What the command begins with: written to DIR/.begin, read by
+    manifest() when the command exits (the tree may change meanwhile)."""
+    series = patches(os.path.join(REPO, "patches"))
+    qpatches = patches(os.path.join(REPO, "qemu", "patches"))
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    b = {"command": command, "commit": git("rev-parse", "HEAD"),
+         "dirty": dirty.splitlines() if dirty else [],
+         "series": {"patches": len(series), "sha256": sha256_files(series)},
+         "qemu_patches": {"patches": len(qpatches),
+                          "sha256": sha256_files(qpatches)}}
+    with open(os.path.join(directory, ".begin"), "w") as f:
+        json.dump(b, f)
+
+
+def manifest(directory, status, args=None):
     env = os.environ
     marks = steps(directory)
     t0, t1 = marks[0][0], marks[-1][0]
-    series = patches(os.path.join(REPO, "patches"))
-    qpatches = patches(os.path.join(REPO, "qemu", "patches"))
+    path = os.path.join(directory, ".begin")
+    if not os.path.exists(path):
+        begin(directory, args)      # a run begun by an older results.sh
+        with open(path) as f:
+            b = json.load(f)
+        b["commit"] = commit_of(directory)
+    else:
+        with open(path) as f:
+            b = json.load(f)
     src = env.get("SRC", "")
     qsrc = os.path.join(env.get("CACHE", ""), "qemu", "src")
     meminfo = open("/proc/meminfo").read()
     mem_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
     osname = re.search(r'PRETTY_NAME="([^"]*)"', open("/etc/os-release").read())
-    # the state of the tree when the command began (results.sh), else now
-    dirty_file = os.path.join(directory, ".dirty")
-    if os.path.exists(dirty_file):
-        dirty = open(dirty_file).read().rstrip("\n")
-    else:
-        dirty = git("status", "--porcelain", "--untracked-files=no")
     knobs = ("BENCH_ONLY", "BENCH_THREADS", "PROFILE", "THREADS", "ON", "SMP",
              "STRESS_SECONDS", "ARCHS", "LMR_BASE_VERSION", "LMR_BASE_TREE",
              "LMR_QEMU_VERSION", "LMR_QEMU_TREE")
     m = {
-        "command": args,
+        "command": b["command"],
         "status": int(status),
-        "repository": {
-            "commit": commit_of(directory),
-            "dirty": dirty.splitlines() if dirty else [],
-        },
+        "repository": {"commit": b["commit"], "dirty": b["dirty"]},
         "base": {
             "package": env.get("BASE_PKG"),
             "version": env.get("BASE_VERSION"),
             "tree": git("rev-parse", env.get("BASE_TAG", "") + "^{tree}", cwd=src)
             if src else None,
         },
-        "series": {
-            "patches": len(series),
-            "sha256": sha256_files(series),
-        },
+        "series": b["series"],
         "qemu": {
             "source": env.get("QEMU_VERSION"),
             "tree": git("rev-parse", "base^{tree}", cwd=qsrc),
-            "patches": len(qpatches),
-            "patches_sha256": sha256_files(qpatches),
+            "patches": b["qemu_patches"]["patches"],
+            "patches_sha256": b["qemu_patches"]["sha256"],
             "stock": first_line(["dpkg-query", "-W", "-f", "${Version}\n",
                                  "qemu-system-misc"]),
         },
@@ -183,7 +190,8 @@ HEADLINE = (("mprotect", "multi", 1), ("munmap", "multi", 1),
 
 
 def per_entry(row):
-    return int(row["guest_insns"]) / int(row["entries"])
+    entries = int(row["entries"])
+    return f"{int(row['guest_insns']) / entries:.1f}" if entries else "-"
 
 
 def headline(bench):
@@ -204,7 +212,7 @@ def headline(bench):
         what = scen if threads == "kernel" else f"{scen}, {threads}-threaded"
         out.append(f"| {what} | {gb} | {gs} | {gb / max(gs, 1):.0f}x "
                    f"| {int(s['guest_insns']) / int(b['guest_insns']):.2f} "
-                   f"| {per_entry(b):.1f} | {per_entry(s):.1f} |")
+                   f"| {per_entry(b)} | {per_entry(s)} |")
     return out
 
 
@@ -214,13 +222,13 @@ def headline(bench):
 # in its context.
 NAMES = [
     r"v?7\.3(\.\d+)?", r"Debian \d+", r"QEMU \d+\.\d+", r"\b\d{4}-\d{2}-\d{2}\b",
-    r"\d{4}-[a-z][\w.-]*\.patch", r"(?i)patch(es)? \d+((-| to | and )\d+)?", r"\d+ patches",
+    r"\d{4}-[a-z][\w.-]*\.patch", r"[Pp]atch(es)? \d+((-| to | and )\d+)?", r"\d+ patches",
     r"-smp \d+", r"\d+ cores?", r"\d+ GiB of", r"\d+ pages?", r"\d+ MiB",
     r"[Ff]acility \d+", r"\d+-entry", r"\d+ entries per",
     r"N passed, N failed", r"x86_64", r"arm64", r"s390x?", r"\bW=1\b",
     r"IPTE-range", r"GPL-2\.0", r"1 MiB", r"\d+ repetitions",
     r"\bs390_\w+", r"results/[\w./-]+", r"\b(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}\b",
-    r"\d[\w.:~+]*(bpo|deb)\d+[\w.+~]*", r"^\s*\d+\.( (to|and) \d+\.)?",
+    r"\d[\w.:~+-]*(bpo|deb)\d+[\w.+~]*", r"^\s*\d+\.( (to|and) \d+\.)?(?=\s)",
     r"0x[0-9a-f]+", r"\d+ walkers", r"\d+ contiguous",
 ]
 QUOTE = re.compile(r"^<!-- quote: (results/\S+) -->\n(.*?)^<!-- end quote -->$",
@@ -238,13 +246,28 @@ def quote(name):
         f.write(QUOTE.sub(body, text))
 
 
-NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+# A figure: a number with its unit if it is a ratio or a share ("256x",
+# "1.33", "7 %"): "16x" is not found in a file that says "16".
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:x\b|%)?")
 
 
 def figures_of(text):
     for pat in NAMES:
-        text = re.sub(pat, " ", text)
-    return [m.group(0).rstrip(".,") for m in NUMBER.finditer(text)]
+        # a name never takes part of a longer number ("17.35" is no "7.3")
+        text = re.sub(r"(?<![\d.])(?:" + pat + r")(?![\d])", " ", text)
+    return [f.rstrip(".,") for f in NUMBER.findall(text)]
+
+
+def numbers_of(name, content):
+    """The figures a results file offers: every number of its tables and
+    text; of a manifest only the wall times and the cache's size."""
+    if name == "manifest.json":
+        m = json.loads(content)
+        walls = [m.get("wall", "")] + [s["wall"] for s in m.get("steps", [])]
+        content = " ".join(walls + [str(m.get("cache_gib"))])
+    elif not name.endswith((".md", ".txt")):
+        return set()
+    return set(NUMBER.findall(content)) | set(re.findall(r"(?<![\w.])\d+(?:[.,]\d+)*", content))
 
 
 def cover_text(patch):
@@ -255,9 +278,40 @@ def cover_text(patch):
     return body[:m.start()] if m else body
 
 
-def tracked(path):
+def committed(path):
+    """The committed content of a file of this repository, or None."""
     rel = os.path.relpath(path, REPO)
-    return bool(git("ls-files", "--error-unmatch", rel))
+    try:
+        return subprocess.run(["git", "-C", REPO, "show", f"HEAD:{rel}"],
+                              check=True, capture_output=True).stdout
+    except subprocess.CalledProcessError:
+        return None
+
+
+RUN_DIR = re.compile(r"results/\d{4}-\d{2}-\d{2}-[0-9a-f]+(?:-dirty)?/[\w-]+")
+
+
+def load_run(d, problems):
+    """The committed files of one results directory, checked against its
+    manifest; returns {name: content}."""
+    path = os.path.join(REPO, d)
+    raw = committed(os.path.join(path, "manifest.json"))
+    if raw is None:
+        problems.append(f"{d} has no committed manifest.json")
+        return {}
+    m = json.loads(raw)
+    if m["repository"]["dirty"]:
+        problems.append(f"{d} was measured with uncommitted changes")
+    files = {"manifest.json": raw.decode()}
+    for name, digest in m["files"].items():
+        content = committed(os.path.join(path, name))
+        if content is None:
+            problems.append(f"{d}/{name} is not committed")
+        elif hashlib.sha256(content).hexdigest() != digest:
+            problems.append(f"{d}/{name} differs from what the run wrote")
+        else:
+            files[name] = content.decode(errors="replace")
+    return files
 
 
 def check(files):
@@ -266,35 +320,20 @@ def check(files):
         text = open(name).read()
         if name.endswith(".patch"):
             text = cover_text(text)
-        dirs = sorted(set(re.findall(r"results/\d{4}-\d{2}-\d{2}-[0-9a-f]+(?:/[\w-]+)?",
-                                     text)))
-        lines, numbers = set(), set()
-        for d in dirs:
-            path = os.path.join(REPO, d)
-            for root, _, names in os.walk(path):
-                for n in names:
-                    p = os.path.join(root, n)
-                    if n == "manifest.json":
-                        if json.load(open(p))["repository"]["dirty"]:
-                            print(f"{name}: {d} was measured with uncommitted "
-                                  "changes; it cannot be quoted")
-                            bad += 1
-                    if not tracked(p):
-                        continue
-                    content = open(p, errors="replace").read()
-                    lines.update(l.strip() for l in content.splitlines())
-                    numbers.update(NUMBER.findall(content))
-            if not os.path.isdir(path):
-                print(f"{name}: links {d}, which does not exist")
-                bad += 1
+        problems, lines, numbers = [], set(), set()
+        runs = {d: load_run(d, problems) for d in sorted(set(RUN_DIR.findall(text)))}
+        for d, run in runs.items():
+            for n, content in run.items():
+                lines.update(l.strip() for l in content.splitlines())
+                numbers |= numbers_of(n, content)
         for m in QUOTE.finditer(text):
-            path = os.path.join(REPO, m.group(1))
-            if not (os.path.isfile(path) and tracked(path)):
-                print(f"{name}: quotes {m.group(1)}, which is not a committed file")
-                bad += 1
-            elif open(path).read() != m.group(2):
-                print(f"{name}: the quote of {m.group(1)} differs from the file")
-                bad += 1
+            d, _, n = m.group(1).rpartition("/")
+            if runs.get(d, {}).get(n) != m.group(2):
+                problems.append(f"the quote of {m.group(1)} is not that "
+                                "committed file")
+        for p in problems:
+            print(f"{name}: {p}")
+        bad += len(problems)
         for i, line in enumerate(text.splitlines(), 1):
             s = line.strip()
             if s.startswith("|") and not re.fullmatch(r"[|:\s-]+", s):
@@ -311,7 +350,9 @@ def check(files):
 
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
-    if cmd == "manifest" and len(sys.argv) == 5:
+    if cmd == "begin" and len(sys.argv) == 4:
+        begin(*sys.argv[2:])
+    elif cmd == "manifest" and len(sys.argv) in (4, 5):
         manifest(*sys.argv[2:])
     elif cmd == "headline" and len(sys.argv) == 3:
         print("\n".join(headline(sys.argv[2])))

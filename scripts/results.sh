@@ -5,7 +5,8 @@
 # exits (whatever its status) scripts/results.py writes manifest.json
 # there: this repository's commit, the base and QEMU sources and their
 # tree hashes, the hashes of both series, the host, and the wall time of
-# each step (results_step). Sourced by lib.sh.
+# each step (results_step). What the run began with (commit, uncommitted
+# changes, the series' hashes) is noted when it begins. Sourced by lib.sh.
 #
 # LMR_RESULTS=DIR writes to DIR/NAME instead. The commit is suffixed
 # "-dirty" when tracked files differ from it: such results say so, and the
@@ -13,16 +14,16 @@
 
 results_begin() {
 	local commit
-	RESULTS_NAME=$1
+	# a second run of the same command waits here, not after it has
+	# deleted the first one's results
+	lock_tree
 	commit=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 	[[ -z $(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null) ]] ||
 		commit+=-dirty
 	RESULTS=${LMR_RESULTS:-$REPO/results/$(date -u +%F)-$commit}/$1
 	rm -rf "$RESULTS"
 	mkdir -p "$RESULTS"
-	RESULTS_ARGS="make $*"
-	git -C "$REPO" status --porcelain --untracked-files=no >"$RESULTS/.dirty" 2>/dev/null || true
-	git -C "$REPO" rev-parse HEAD >"$RESULTS/.commit" 2>/dev/null || true
+	python3 "$REPO/scripts/results.py" begin "$RESULTS" "${0#"$REPO"/}"
 	echo "$(date +%s) setup" >"$RESULTS/.steps"
 	trap 'results_end $?' EXIT
 }
@@ -33,12 +34,14 @@ results_step() {
 	echo "$(date +%s) $*" >>"$RESULTS/.steps"
 }
 
+# The EXIT trap: never changes the command's exit status.
 results_end() {
-	local rc=$1
+	set +e
 	echo "$(date +%s) end" >>"$RESULTS/.steps"
 	export REPO CACHE SRC BASE_PKG BASE_VERSION BASE_TAG QEMU_VERSION
-	python3 "$REPO/scripts/results.py" manifest "$RESULTS" "$rc" "$RESULTS_ARGS" ||
+	python3 "$REPO/scripts/results.py" manifest "$RESULTS" "$1" ||
 		log "could not write $RESULTS/manifest.json"
-	rm -f "$RESULTS"/.{steps,dirty,commit}
+	rm -f "$RESULTS"/.{steps,begin}
 	log "results: ${RESULTS#"$REPO"/}/"
+	return 0
 }

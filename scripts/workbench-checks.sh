@@ -74,11 +74,12 @@ config_drop_check() {
 	rm -rf "$tmp"
 }
 
-# The README and the cover letter quote only committed results; the check
-# must also fail on a figure changed by hand (the first table line's first
-# number, and a figure in the text).
+# The README and the cover letter quote only committed results. The check
+# must also catch a figure changed by hand: the first number of the
+# README's first table row, and the first "Nx fewer" of its text. Each
+# doctored copy must fail, on the doctored line, where the original passes.
 figures_check() {
-	local docs=("$REPO/README.md" "$PATCHES/0000-cover-letter.patch") out tmp rc=0
+	local docs=("$REPO/README.md" "$PATCHES/0000-cover-letter.patch") out tmp rc=0 f line
 	out=$(python3 "$REPO/scripts/results.py" check "${docs[@]}" 2>&1) || rc=$?
 	tap_result $((rc == 0)) "figures: the README and the cover letter quote only committed results"
 	[[ -z $out ]] || echo "$out" | sed 's/^/# /'
@@ -88,12 +89,13 @@ figures_check() {
 		"$REPO/README.md" >"$tmp/table.md"
 	sed '0,/^[^|].*[0-9]x fewer/s/\([0-9]\)x fewer/\19x fewer/' "$REPO/README.md" >"$tmp/text.md"
 	for f in table text; do
-		if cmp -s "$REPO/README.md" "$tmp/$f.md"; then
+		line=$(cmp "$REPO/README.md" "$tmp/$f.md" 2>/dev/null | sed -n 's/.* line \([0-9]*\)$/\1/p')
+		out=$(python3 "$REPO/scripts/results.py" check "$tmp/$f.md" 2>&1) || true
+		if [[ -z $line ]]; then
 			tap_not_ok "figures: a doctored $f figure is caught (no figure to doctor found)"
-		elif python3 "$REPO/scripts/results.py" check "$tmp/$f.md" >/dev/null 2>&1; then
-			tap_not_ok "figures: a doctored $f figure is caught"
 		else
-			tap_ok "figures: a doctored $f figure is caught"
+			tap_result "$( ((rc == 0)) && grep -q "^$tmp/$f.md:$line: " <<<"$out" && echo 1 || echo 0)" \
+				"figures: a doctored $f figure is caught (line $line)"
 		fi
 	done
 	rm -rf "$tmp"

@@ -53,6 +53,7 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	. "$REPO/scripts/tap.sh"
 	. "$REPO/scripts/qemu.sh"
 	. "$REPO/scripts/guest.sh"
+	results_begin coverage
 	ensure_deps
 	ensure_base
 	SERIES_HEAD=$(apply_series $(series)) || die "the series does not apply"

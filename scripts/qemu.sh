@@ -75,8 +75,13 @@ ensure_qemu() {
 			--enable-trace-backends=log) >"$QEMU_DIR/configure.log" 2>&1 ||
 			die "QEMU configure failed; see $QEMU_DIR/configure.log"
 	fi
-	log "building qemu-system-s390x in $QEMU_BUILD"
-	ninja -C "$QEMU_BUILD" -j "$JOBS" qemu-system-s390x >"$QEMU_DIR/build.log" 2>&1 ||
+	log "building qemu-system-s390x in $QEMU_BUILD (log: $QEMU_DIR/build.log)"
+	: >"$QEMU_DIR/build.log"
+	without_lock watch_console "$QEMU_DIR/build.log" '^\[[0-9]*/[0-9]*\]' "QEMU build: steps" >/dev/null &
+	local watch=$! rc=0
+	ninja -C "$QEMU_BUILD" -j "$JOBS" qemu-system-s390x >"$QEMU_DIR/build.log" 2>&1 || rc=$?
+	stop_watch "$watch"
+	((rc == 0)) ||
 		{ tail -20 "$QEMU_DIR/build.log"; die "QEMU build failed; see $QEMU_DIR/build.log"; }
 	# shellcheck disable=SC2046
 	gcc -shared -fPIC -O2 -Wall -Werror -I"$QEMU_SRC/include/qemu" \

@@ -47,9 +47,13 @@ rel_boot() {
 	local logf=$1 kernel=$2 initrd=$3 qemu=$4 append=$5 cmd=("$QEMU_OURS")
 	[[ $qemu == stock ]] && cmd=(qemu-system-s390x)
 	log "booting $(basename "$logf" .console) on $qemu QEMU, -smp $REL_SMP (console: ${logf#"$REPO"/})"
+	without_lock watch_console "$logf" '^\(selftest\|stress\): ' \
+		"$(basename "$logf" .console): lines of results" >/dev/null &
+	local watch=$!
 	BOOT_MEM=$REL_MEM BOOT_TIMEOUT=${BOOT_TIMEOUT:-3600} boot_s390 "$logf" \
 		"$kernel" "$initrd" "$append" \
 		"${cmd[@]}" -cpu max -smp "$REL_SMP" -accel tcg,thread=single ${REL_QEMU_ARGS:-}
+	stop_watch "$watch"
 }
 
 # rel_console_problems LOG: print the kernel's reports of trouble in LOG

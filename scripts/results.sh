@@ -23,6 +23,7 @@ results_begin() {
 	RESULTS=${LMR_RESULTS:-$REPO/results/$(date -u +%F)-$commit}/$1
 	rm -rf "$RESULTS"
 	mkdir -p "$RESULTS"
+	ensure_deps	# python3 among them
 	python3 "$REPO/scripts/results.py" begin "$RESULTS" "${0#"$REPO"/}"
 	echo "$(date +%s) setup" >"$RESULTS/.steps"
 	trap 'results_end $?' EXIT

@@ -11,6 +11,8 @@ usage:
                                         committed results file it links to
   results.py quote FILE...              refresh FILE's quoted blocks from
                                         their results files
+  results.py doctor FILE OUT            OUT: FILE with its first figure
+                                        outside tables changed (a test)
 
 A quoted block is the lines between "<!-- quote: results/.../NAME -->" and
 "<!-- end quote -->": a copy of that file, which the check compares with
@@ -348,6 +350,24 @@ def check(files):
     return bad
 
 
+def doctor(name, out):
+    """For the check's own test: a copy of NAME with the first figure of
+    its text (outside tables) changed; prints the line number."""
+    lines = open(name).read().split("\n")
+    for i, line in enumerate(lines):
+        if line.strip().startswith(("|", "<!--")):
+            continue
+        for fig in figures_of(line):
+            for m in re.finditer(r"(?<![\w.])" + re.escape(fig), line):
+                d = m.start() + len(fig.rstrip("x%")) - 1
+                lines[i] = line[:d] + str((int(line[d]) + 1) % 10) + line[d + 1:]
+                with open(out, "w") as f:
+                    f.write("\n".join(lines))
+                print(i + 1)
+                return
+    sys.exit(f"{name}: no figure in the text")
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "begin" and len(sys.argv) == 4:
@@ -356,6 +376,8 @@ def main():
         manifest(*sys.argv[2:])
     elif cmd == "headline" and len(sys.argv) == 3:
         print("\n".join(headline(sys.argv[2])))
+    elif cmd == "doctor" and len(sys.argv) == 4:
+        doctor(*sys.argv[2:])
     elif cmd == "quote" and len(sys.argv) > 2:
         for name in sys.argv[2:]:
             quote(name)

@@ -93,13 +93,6 @@ def cache_gib(cache):
     return round(int(out[0]) / 1048576, 1) if out else None
 
 
-def commit_of(directory):
-    """The commit named by the directory (<date>-<commit>/<command>)."""
-    m = re.search(r"\d{4}-\d{2}-\d{2}-([0-9a-f]{12})$",
-                  os.path.dirname(os.path.abspath(directory)))
-    return git("rev-parse", m.group(1)) if m else git("rev-parse", "HEAD")
-
-
 def begin(directory, command):
     """What the command begins with: written to DIR/.begin, read by
     manifest() when the command exits (the tree may change meanwhile)."""
@@ -115,19 +108,12 @@ def begin(directory, command):
         json.dump(b, f)
 
 
-def manifest(directory, status, args=None):
+def manifest(directory, status):
     env = os.environ
     marks = steps(directory)
     t0, t1 = marks[0][0], marks[-1][0]
-    path = os.path.join(directory, ".begin")
-    if not os.path.exists(path):
-        begin(directory, args)      # a run begun by an older results.sh
-        with open(path) as f:
-            b = json.load(f)
-        b["commit"] = commit_of(directory)
-    else:
-        with open(path) as f:
-            b = json.load(f)
+    with open(os.path.join(directory, ".begin")) as f:
+        b = json.load(f)
     src = env.get("SRC", "")
     qsrc = os.path.join(env.get("CACHE", ""), "qemu", "src")
     meminfo = open("/proc/meminfo").read()
@@ -394,7 +380,7 @@ def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "begin" and len(sys.argv) == 4:
         begin(*sys.argv[2:])
-    elif cmd == "manifest" and len(sys.argv) in (4, 5):
+    elif cmd == "manifest" and len(sys.argv) == 4:
         manifest(*sys.argv[2:])
     elif cmd == "headline" and len(sys.argv) == 3:
         print("\n".join(headline(sys.argv[2])))

@@ -37,6 +37,14 @@
  * from the file once its page cache is dropped: on tmpfs (a memfd), and with
  * stress_disk=1 on the ext2 file system of /dev/vda.
  *
+ * And the window check (see win_round()) changes a range with mprotect,
+ * munmap, mremap or MADV_DONTNEED on one CPU while threads of the same
+ * process on the other CPUs keep writing and reading its pages, and checks
+ * from each of those CPUs, as soon as the system call has returned, that
+ * every access sees the new state and none the old one: the batching window
+ * of the series, between a change of the page table and the invalidation of
+ * the TLB entries of all CPUs.
+ *
  * Meanwhile init's own threads take CPUs other than CPU 0 offline and online
  * again through sysfs about every second, and load /stress_vmalloc.ko (when
  * the initramfs has it) with "seconds=N", which runs its own vmalloc stress
@@ -47,10 +55,12 @@
  * stress_seed (default from the clock; printed so that a run can be
  * repeated: every worker thread draws its own random sequence from the seed
  * and its number), stress_procs, stress_threads, stress_hotplug=0 to leave
- * the CPUs alone, stress_writeback=0 to leave out the writeback check and
- * stress_disk=1 to run it on /dev/vda too. (QEMU 7.2's multi-threaded TCG can deadlock when one
- * CPU sends SIGP, as CPU online and offline do, while another waits for the
- * TLB flush on all CPUs of its global IPTE.)
+ * the CPUs alone, stress_writeback=0 to leave out the writeback check,
+ * stress_disk=1 to run it on /dev/vda too, and stress_window=0 to leave out
+ * the window check (which otherwise runs for stress_seconds, like the rest).
+ * (Debian's QEMU 7.2 can deadlock under multi-threaded TCG when one CPU
+ * sends SIGP, as CPU online and offline do, while another waits for the TLB
+ * flush on all CPUs of its global IPTE; qemu/patches/0006 fixes ours.)
  *
  * Output: "stress: start ...", one "stress: FAIL ..." line per failed check
  * (operation, mapping kind, worker, step, seed, CPU, region address, its
@@ -59,12 +69,18 @@
  * 0 meaning "no fault"), and at the end
  *
  *   stress: writeback FS rounds=N failed=M writers=W	(one per file system)
+ *   stress: window rounds=N failed=M touchers=T ops=ro:A,none:B,...
  *   stress: done steps=N failures=M hotplug=K seconds=S seed=X
  *
- * where steps counts the checked operations, hotplug the successful CPU
- * offline and online transitions, and seconds the time the run took. Then
- * the guest powers off. A failed check ends the step; the worker goes on
- * with the next one.
+ * where steps counts the checked operations (and the rounds of the writeback
+ * and window checks), hotplug the successful CPU offline and online
+ * transitions, and seconds the time the run took. The window line's failed
+ * counts its failed checks, each one also a failure of the done line (a
+ * round prints at most WIN_PRINT FAIL lines, then one with its count),
+ * touchers its threads, and ops the rounds of each operation, in the order
+ * ro, none, unmap, move, dontneed; with stress_window=0 it is "stress:
+ * window disabled". Then the guest powers off. A failed check ends the step;
+ * the worker goes on with the next one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -1329,6 +1345,485 @@ static int wb_start(pid_t *pids, int disk)
 	return n;
 }
 
+/*
+ * The window check: once a system call that changed a range has returned,
+ * every CPU must see the range's new state, never the old one. A stale TLB
+ * entry on another CPU, or an invalidation still held back in a lazy MMU
+ * batch, would show the old state.
+ *
+ * It runs in a process of its own, so that a single mm is attached to every
+ * CPU involved: an operator thread on CPU 0 (which never goes offline) and a
+ * toucher thread on each other CPU (at most WIN_TOUCHERS; one on CPU 0 too if
+ * there is no other). Each round, the operator maps a fresh private
+ * anonymous region in the window arena (sized and placed like the workers'
+ * regions: 1 MiB aligned or not, within one page table or across two),
+ * writes a value into the first word of every page, and lets the touchers
+ * go: each one writes increasing values into a word of its own in every page
+ * (its slot, the word after the operator's and those of the touchers before
+ * it) and reads each one back, pass after pass, and remembers for every page
+ * the last value whose store returned without a fault. Once every toucher
+ * has been over every page, so that each of their CPUs has had a
+ * translation of each page, the operator changes the whole region or a
+ * random range of it while they go on: mprotect to read-only (ro) or to no
+ * access (none), munmap (unmap), mremap to another place in the arena (move)
+ * or MADV_DONTNEED (dontneed; the touchers only read during that one, as a
+ * write after the zap would rightly fault the page in again). As soon as the
+ * system call has returned, the operator calls for the check, and each
+ * toucher goes over every page once, from its own CPU:
+ *
+ *   ro:	its slot holds its last value, and a write to it faults
+ *		(SEGV_ACCERR);
+ *   none:	a read faults (SEGV_ACCERR);
+ *   unmap:	a read faults (SEGV_MAPERR);
+ *   move:	a read at the old address faults (SEGV_MAPERR), and at the new
+ *		one its slot holds exactly its last value: every store that
+ *		returned must be there, and one that went to another page than
+ *		the one mapped there now would be lost;
+ *   dontneed:	every word in use reads zero;
+ *
+ * and outside the range, the operator's word and the toucher's slot must
+ * still hold their values. Then the operator unmaps the arena and begins the
+ * next round.
+ */
+#define WIN_BASE	(WB_BASE + ARENA_SIZE)	/* an arena of its own */
+#define WIN_TOUCHERS	7		/* at most */
+#define WIN_PRINT	8		/* FAIL lines per round, at most */
+
+enum win_op { WO_RO, WO_NONE, WO_UNMAP, WO_MOVE, WO_DONTNEED, WO_MAX };
+
+static const char *const win_op_names[WO_MAX] = {
+	[WO_RO] = "ro", [WO_NONE] = "none", [WO_UNMAP] = "unmap",
+	[WO_MOVE] = "move", [WO_DONTNEED] = "dontneed",
+};
+
+static const char *const win_op_calls[WO_MAX] = {
+	[WO_RO] = "mprotect", [WO_NONE] = "mprotect", [WO_UNMAP] = "munmap",
+	[WO_MOVE] = "mremap", [WO_DONTNEED] = "madvise",
+};
+
+/* The phases of a round, in this order; only the operator moves them on. */
+enum win_phase {
+	WP_TOUCH,	/* the touchers write their slots and read them back */
+	WP_READ,	/* they only read: MADV_DONTNEED is coming */
+	WP_CHECK,	/* the system call has returned: check, once */
+	WP_SKIP,	/* it failed: nothing to check */
+};
+
+struct win;
+
+struct win_toucher {
+	struct win *win;
+	int k;				/* its slot: word k + 1 of a page */
+	int cpu;			/* the CPU it belongs to */
+	pthread_t tid;
+	int passes;			/* full passes over the region */
+	int reading;			/* saw WP_READ: writes no more */
+	uint64_t last[MAX_PAGES];	/* per page; 0: no store returned */
+};
+
+struct win {
+	/* The round, set by the operator before the touchers start on it. */
+	uint64_t round;
+	char *addr;			/* the region */
+	unsigned long pages;
+	enum win_op op;
+	unsigned long s, n;		/* the range the operation changes */
+	char *dst;			/* where move puts it */
+	int stop;			/* no more rounds */
+	int phase;
+	unsigned long failed;		/* failed checks of the round */
+	int ntouchers;
+	pthread_barrier_t barrier;	/* the start and the end of a round */
+	struct win_toucher t[WIN_TOUCHERS];
+};
+
+/* The operator's word of page @i: never zero. */
+static uint64_t win_fill(struct win *win, unsigned long i)
+{
+	return mix64(seed ^ win->round << 32 ^ i) | 1;
+}
+
+/*
+ * A failed check of page @i by toucher @k (-1: the operator). Each one is a
+ * failure of the run; only the first WIN_PRINT of a round are printed. The
+ * CPU is the one the thread is on now, which hotplug may have changed since
+ * the access.
+ */
+static void win_fail(struct win *win, int k, unsigned long i, const char *what,
+		     uint64_t expected, uint64_t found)
+{
+	count_failure();
+	if (__atomic_fetch_add(&win->failed, 1, __ATOMIC_RELAXED) >= WIN_PRINT)
+		return;
+	say("stress: FAIL window op=%s round=%llu toucher=%d cpu=%d addr=%p mib_off=%lu pages=%lu range=%lu+%lu dst=%p page=%lu what=\"%s\" expected=%#llx found=%#llx seed=%llu\n",
+	    win_op_names[win->op], (unsigned long long)win->round, k,
+	    sched_getcpu(), (void *)win->addr,
+	    ((unsigned long)win->addr & (MIB - 1)) / page_size, win->pages,
+	    win->s, win->n, (void *)win->dst, i, what,
+	    (unsigned long long)expected, (unsigned long long)found, seed);
+}
+
+/* A system call of the operator failed. */
+static void win_sys_failed(struct win *win, const char *call)
+{
+	int err = errno;
+
+	count_failure();
+	__atomic_fetch_add(&win->failed, 1, __ATOMIC_RELAXED);
+	say("stress: FAIL window op=%s round=%llu addr=%p pages=%lu range=%lu+%lu dst=%p what=\"%s: %s\" seed=%llu\n",
+	    win_op_names[win->op], (unsigned long long)win->round,
+	    (void *)win->addr, win->pages, win->s, win->n, (void *)win->dst,
+	    call, strerror(err), seed);
+}
+
+/* Toucher @t's read of the word at @p (in page @i) must give @want. */
+static void win_expect(struct win_toucher *t, unsigned long i, const char *p,
+		       uint64_t want, const char *what)
+{
+	char buf[96];
+	uint64_t v;
+	int sig = load(p, &v);
+
+	if (sig) {
+		snprintf(buf, sizeof(buf), "read of %s faulted", what);
+		win_fail(t->win, t->k, i, buf, 0, fault_code(sig));
+	} else if (v != want) {
+		win_fail(t->win, t->k, i, what, want, v);
+	}
+}
+
+/* Toucher @t's access to @p, which ended with @sig, must fault with @code. */
+static void win_expect_fault(struct win_toucher *t, unsigned long i,
+			     const char *p, int sig, int code, const char *what)
+{
+	struct mismatch m = { 0 };
+
+	expect_fault(&m, i, p, sig, code, what);
+	if (m.count)
+		win_fail(t->win, t->k, i, m.what, m.expected, m.found);
+}
+
+/* Toucher @t checks page @i of the region, once the operation returned. */
+static void win_check_page(struct win_toucher *t, unsigned long i)
+{
+	struct win *win = t->win;
+	unsigned long off = 8 * (t->k + 1);
+	char *p = win->addr + i * page_size, *q;
+	int in = i >= win->s && i < win->s + win->n, j;
+	uint64_t v;
+
+	/*
+	 * Only the operator's word and this toucher's own slot are checked
+	 * outside the range: the other touchers may still be writing theirs,
+	 * until they see the phase change.
+	 */
+	if (!in || win->op == WO_RO) {
+		win_expect(t, i, p, win_fill(win, i), "the operator's word");
+		win_expect(t, i, p + off, t->last[i], "its slot");
+		/* With the value it holds: a wrong success changes nothing. */
+		if (in)
+			win_expect_fault(t, i, p + off,
+					 store(p + off, t->last[i]), SEGV_ACCERR,
+					 "write to a read-only page");
+		return;
+	}
+	switch (win->op) {
+	case WO_NONE:
+		win_expect_fault(t, i, p, load(p, &v), SEGV_ACCERR,
+				 "read of a PROT_NONE page");
+		break;
+	case WO_UNMAP:
+		win_expect_fault(t, i, p, load(p, &v), SEGV_MAPERR,
+				 "read of an unmapped page");
+		break;
+	case WO_MOVE:
+		/*
+		 * All of the region or a range of it: either way, page i
+		 * moved to dst + (i - s) pages, and nothing takes its old
+		 * place during the round, while the pages outside the range
+		 * stayed (above).
+		 */
+		win_expect_fault(t, i, p, load(p, &v), SEGV_MAPERR,
+				 "read at the old address");
+		q = win->dst + (i - win->s) * page_size;
+		win_expect(t, i, q, win_fill(win, i),
+			   "the operator's word at the new address");
+		win_expect(t, i, q + off, t->last[i],
+			   "its slot at the new address");
+		break;
+	default:
+		/* Nobody writes during MADV_DONTNEED: every slot is zero. */
+		for (j = 0; j <= win->ntouchers; j++)
+			win_expect(t, i, p + 8 * j, 0,
+				   "a word after MADV_DONTNEED");
+	}
+}
+
+/*
+ * Toucher @t's passes over the region, until the operator calls for the
+ * check (or calls it off); returns the phase that ended them.
+ */
+static int win_touch(struct win_toucher *t)
+{
+	struct win *win = t->win;
+	unsigned long off = 8 * (t->k + 1), i;
+	uint64_t seq = 0, v, r;
+	char *p;
+	int ph;
+
+	for (;;) {
+		for (i = 0; i < win->pages; i++) {
+			/*
+			 * Acquire: the accesses of the check come after the
+			 * load that saw WP_CHECK, which the operator stored
+			 * after its system call had returned.
+			 */
+			ph = __atomic_load_n(&win->phase, __ATOMIC_ACQUIRE);
+			if (ph >= WP_CHECK)
+				return ph;
+			p = win->addr + i * page_size + off;
+			if (ph == WP_READ) {
+				/*
+				 * Every store of ours returned before this
+				 * (release) store, and none comes after it:
+				 * the operator waits for it before the zap.
+				 * Meanwhile a read sees the last value, or
+				 * zero once the page is zapped.
+				 */
+				if (!t->reading)
+					__atomic_store_n(&t->reading, 1,
+							 __ATOMIC_RELEASE);
+				if (!load(p, &r) && r && r != t->last[i])
+					win_fail(win, t->k, i,
+						 "read before MADV_DONTNEED returned",
+						 t->last[i], r);
+				continue;
+			}
+			v = win->round << 32 | ++seq;
+			/*
+			 * A fault means that the operation got there first: the
+			 * store did not happen, the page keeps the last value.
+			 */
+			if (store(p, v))
+				continue;
+			t->last[i] = v;
+			/*
+			 * Nobody else writes the slot, and nothing is mapped in
+			 * the range's place during a round: the read gives @v,
+			 * or faults if the operation came in between.
+			 */
+			if (!load(p, &r) && r != v)
+				win_fail(win, t->k, i, "read back", v, r);
+		}
+		__atomic_store_n(&t->passes, t->passes + 1, __ATOMIC_RELEASE);
+	}
+}
+
+static void *win_toucher_main(void *arg)
+{
+	struct win_toucher *t = arg;
+	struct win *win = t->win;
+	unsigned long i;
+
+	for (;;) {
+		/*
+		 * Back home, as hotplug may have moved the thread away; if its
+		 * CPU is offline, hop() takes the next one: a best effort, as
+		 * the checks hold on any CPU.
+		 */
+		hop(t->cpu);
+		pthread_barrier_wait(&win->barrier);
+		if (win->stop)
+			return NULL;
+		memset(t->last, 0, win->pages * sizeof(t->last[0]));
+		if (win_touch(t) == WP_CHECK)
+			for (i = 0; i < win->pages; i++)
+				win_check_page(t, i);
+		pthread_barrier_wait(&win->barrier);
+	}
+}
+
+/*
+ * Wait until every toucher has made @passes passes over the region, or with
+ * @passes 0, until every one has seen WP_READ.
+ */
+static void win_wait(struct win *win, int passes)
+{
+	struct win_toucher *t;
+	int k;
+
+	for (k = 0; k < win->ntouchers; k++) {
+		t = &win->t[k];
+		while (passes ?
+		       __atomic_load_n(&t->passes, __ATOMIC_ACQUIRE) < passes :
+		       !__atomic_load_n(&t->reading, __ATOMIC_ACQUIRE))
+			sched_yield();
+	}
+}
+
+/* The operation of the round, on its range; 0 if it worked. */
+static int win_operate(struct win *win)
+{
+	char *p = win->addr + win->s * page_size;
+	size_t len = win->n * page_size;
+
+	switch (win->op) {
+	case WO_RO:
+		return mprotect(p, len, PROT_READ);
+	case WO_NONE:
+		return mprotect(p, len, PROT_NONE);
+	case WO_UNMAP:
+		return munmap(p, len);
+	case WO_MOVE:
+		return mremap(p, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			      win->dst) != win->dst;
+	default:
+		return madvise(p, len, MADV_DONTNEED);
+	}
+}
+
+/* One round of the operator @o; returns its failed checks. */
+static unsigned long win_round(struct win *win, struct worker *o,
+			       unsigned long *ops)
+{
+	unsigned long i;
+	int k, r, sig;
+	char *p;
+
+	win->round++;
+	win->failed = 0;
+	win->pages = pick_pages(o);
+	win->addr = place(o, 0, win->pages);
+	win->op = rnd(o, WO_MAX);
+	if (!rnd(o, 3)) {
+		win->s = 0;
+		win->n = win->pages;
+	} else {
+		win->s = rnd(o, win->pages);
+		win->n = 1 + rnd(o, win->pages - win->s);
+	}
+	/* The other half of the arena: never overlaps the region. */
+	win->dst = win->op == WO_MOVE ? place(o, 1, win->n) : NULL;
+	p = mmap(win->addr, win->pages * page_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != win->addr) {
+		if (p != MAP_FAILED)
+			munmap(p, win->pages * page_size);
+		win_sys_failed(win, "mmap");
+		goto out;
+	}
+	for (i = 0; i < win->pages; i++) {
+		sig = store(win->addr + i * page_size, win_fill(win, i));
+		if (sig) {
+			win_fail(win, -1, i, "the operator's write faulted", 0,
+				 fault_code(sig));
+			goto out;
+		}
+	}
+	ops[win->op]++;
+	for (k = 0; k < win->ntouchers; k++) {
+		win->t[k].passes = 0;
+		win->t[k].reading = 0;
+	}
+	__atomic_store_n(&win->phase, WP_TOUCH, __ATOMIC_SEQ_CST);
+	pthread_barrier_wait(&win->barrier);
+	/*
+	 * Not before every toucher has been over every page: one that had
+	 * not begun yet would have no translation for the operation to miss.
+	 * Sometimes a pass more, so that the touchers are elsewhere in their
+	 * passes when it comes.
+	 */
+	win_wait(win, 1 + rnd(o, 2));
+	if (win->op == WO_DONTNEED) {
+		__atomic_store_n(&win->phase, WP_READ, __ATOMIC_SEQ_CST);
+		win_wait(win, 0);
+	}
+	r = win_operate(win);
+	if (r)
+		win_sys_failed(win, win_op_calls[win->op]);
+	/*
+	 * Program order puts this store after the return of the system
+	 * call, and the touchers' acquire loads put their checks after it.
+	 */
+	__atomic_store_n(&win->phase, r ? WP_SKIP : WP_CHECK, __ATOMIC_SEQ_CST);
+	pthread_barrier_wait(&win->barrier);
+	if (win->failed > WIN_PRINT)
+		say("stress: FAIL window op=%s round=%llu: %lu failed checks, the first %d printed, seed=%llu\n",
+		    win_op_names[win->op], (unsigned long long)win->round,
+		    win->failed, WIN_PRINT, seed);
+out:
+	/* The region, the range moved out of it, and their page tables. */
+	if (munmap((void *)WIN_BASE, ARENA_SIZE))
+		win_sys_failed(win, "munmap of the arena");
+	return win->failed;
+}
+
+static void win_process(void)
+{
+	static struct win win;
+	struct worker o = {
+		.arena = (char *)WIN_BASE,
+		.rng = seed ^ mix64(0x77696e646f77ULL),
+	};
+	unsigned long ops[WO_MAX] = { 0 }, failed = 0;
+	struct sigaction sa = { 0 };
+	char list[160];
+	int k, n = 0;
+
+	/*
+	 * The probe is per thread, and a fault's SIGSEGV goes to the thread
+	 * that took it: each one jumps back into its own load() or store().
+	 */
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	/* The touchers start with this affinity, then hop() to their own. */
+	hop(0);
+	/* One on each CPU but the operator's; CPU 0 too if it is the only one. */
+	win.ntouchers = ncpus < 2 ? 1 :
+			ncpus - 1 > WIN_TOUCHERS ? WIN_TOUCHERS : ncpus - 1;
+	pthread_barrier_init(&win.barrier, NULL, win.ntouchers + 1);
+	for (k = 0; k < win.ntouchers; k++) {
+		win.t[k].win = &win;
+		win.t[k].k = k;
+		win.t[k].cpu = ncpus < 2 ? 0 : k + 1;
+		if (pthread_create(&win.t[k].tid, NULL, win_toucher_main,
+				   &win.t[k])) {
+			count_failure();
+			say("stress: FAIL window: cannot create toucher %d\n", k);
+			_exit(2);
+		}
+	}
+	while (!time_up()) {
+		failed += win_round(&win, &o, ops);
+		__atomic_fetch_add(&ctr->steps, 1, __ATOMIC_RELAXED);
+	}
+	win.stop = 1;
+	pthread_barrier_wait(&win.barrier);
+	for (k = 0; k < win.ntouchers; k++)
+		pthread_join(win.t[k].tid, NULL);
+	for (k = 0; k < WO_MAX; k++)
+		n += snprintf(list + n, sizeof(list) - n, "%s%s:%lu",
+			      k ? "," : "", win_op_names[k], ops[k]);
+	say("stress: window rounds=%llu failed=%lu touchers=%d ops=%s\n",
+	    (unsigned long long)win.round, failed, win.ntouchers, list);
+	_exit(0);
+}
+
+/* Start the window check; returns the number of processes started. */
+static int win_start(pid_t *pid)
+{
+	*pid = fork();
+	if (*pid == 0)
+		win_process();
+	if (*pid > 0)
+		return 1;
+	count_failure();
+	say("stress: FAIL window: fork: %s\n", strerror(errno));
+	return 0;
+}
+
 static long env_long(const char *name, long def, long min, long max)
 {
 	const char *s = getenv(name);
@@ -1371,11 +1866,11 @@ static int reap(pid_t *pids, int n, uint64_t limit)
 int main(void)
 {
 	pthread_t hotplug_tid, module_tid;
-	pid_t pids[MAX_PROCS + 2];
+	pid_t pids[MAX_PROCS + 3];
 	struct timespec ts;
 	uint64_t start;
 	const char *s;
-	int p, fd, nwb = 0;
+	int p, fd, n;
 
 	page_size = sysconf(_SC_PAGESIZE);
 	mkdir("/proc", 0755);
@@ -1422,18 +1917,23 @@ int main(void)
 			pids[p] = 0;
 		}
 	}
+	n = nprocs;
 	if (env_long("stress_writeback", 1, 0, 1))
-		nwb = wb_start(pids + nprocs, env_long("stress_disk", 0, 0, 1));
+		n += wb_start(pids + n, env_long("stress_disk", 0, 0, 1));
+	if (env_long("stress_window", 1, 0, 1))
+		n += win_start(pids + n);
+	else
+		say("stress: window disabled\n");
 	pthread_create(&hotplug_tid, NULL, hotplug_main, NULL);
 	pthread_create(&module_tid, NULL, module_main, NULL);
-	if (!reap(pids, nprocs + nwb, deadline + (60 + seconds) * 1000000000ULL)) {
+	if (!reap(pids, n, deadline + (60 + seconds) * 1000000000ULL)) {
 		count_failure();
 		say("stress: FAIL workers still running %d s after the end, seed=%llu\n",
 		    60 + seconds, seed);
-		for (p = 0; p < nprocs + nwb; p++)
+		for (p = 0; p < n; p++)
 			if (pids[p] > 0)
 				kill(pids[p], SIGKILL);
-		reap(pids, nprocs + nwb, now_ns() + 10000000000ULL);
+		reap(pids, n, now_ns() + 10000000000ULL);
 	}
 	hotplug_stop = 1;
 	pthread_join(hotplug_tid, NULL);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The workbench of the lazy-mmu-range series. See README.md.
 
-.PHONY: help check check-full demo bench profile status export worktree am textsize bisect-build coverage qemu ipte-pagealloc
+.PHONY: help check check-full demo bench profile status export worktree am textsize bisect-build coverage qemu ipte-pagealloc sigp-deadlock
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -61,3 +61,7 @@ qemu:
 ## ipte-pagealloc  v7.3 + debug_pagealloc=on on our QEMU: range IPTEs seen, ipter=on/off
 ipte-pagealloc:
 	@scripts/ipte-pagealloc.sh
+
+## sigp-deadlock  [ON=ours|stock] [RUNS=50]: QEMU's SIGP/IPTE deadlock under multi-threaded TCG, N boots
+sigp-deadlock:
+	@scripts/sigp-deadlock.sh

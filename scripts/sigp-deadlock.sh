@@ -3,7 +3,7 @@
 # make sigp-deadlock [ON=ours|stock] [RUNS=50] [SMP=4]: the reproducer of
 # QEMU 7.2's SIGP/IPTE deadlock under multi-threaded TCG (fixed in ours by
 # qemu/patches/0006). Boots the series' reliability kernel RUNS times with
-# -accel tcg,thread=multi -smp SMP and our stress for HANG_SECONDS_STRESS
+# -accel tcg,thread=multi -smp SMP and our stress for STRESS_SECONDS
 # (default 10) seconds: page-table walkers issuing global IPTEs on every
 # CPU while init takes CPUs offline and online (SIGP stop, sense, restart,
 # set prefix...). A boot that does not power off within HANG_SECONDS
@@ -42,7 +42,7 @@ for ((i = 1; i <= RUNS; i++)); do
 	start=$SECONDS
 	BOOT_TIMEOUT=$HANG_SECONDS BOOT_MEM=1024 boot_s390 "$logf" "$kernel" \
 		"$REL/stress-series.cpio" \
-		"stress_seconds=${HANG_SECONDS_STRESS:-10} stress_writeback=0" \
+		"stress_seconds=${STRESS_SECONDS:-10} stress_writeback=0" \
 		"${qemu[@]}" -cpu max -smp "$SMP" -accel tcg,thread=multi
 	secs=$((SECONDS - start))
 	done=$(tr -d '\r' <"$logf" | grep -a '^stress: done' | tail -1 || true)

@@ -95,11 +95,12 @@ build_module() {
 
 # boot_s390 LOG KERNEL INITRAMFS APPEND QEMU-COMMAND...: boot to the guest's
 # init and power off; the console goes to LOG. BOOT_MEM: guest memory in
-# MiB (default 1024); BOOT_TIMEOUT: seconds (default 900).
+# MiB (default 1024); BOOT_TIMEOUT: seconds (default 900), after which QEMU
+# gets SIGTERM and, 10 s later, SIGKILL: a deadlocked QEMU ignores SIGTERM.
 boot_s390() {
 	local logf=$1 kernel=$2 initrd=$3 append=$4
 	shift 4
-	without_lock timeout "${BOOT_TIMEOUT:-900}" "$@" -nodefaults -nographic -no-reboot -serial stdio \
+	without_lock timeout -k 10 "${BOOT_TIMEOUT:-900}" "$@" -nodefaults -nographic -no-reboot -serial stdio \
 		-machine s390-ccw-virtio -m "${BOOT_MEM:-1024}" -kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 rdinit=/init panic=-1 $append" \
 		</dev/null >"$logf" 2>&1 || true

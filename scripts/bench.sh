@@ -105,7 +105,6 @@ bench_run() {
 		"series:ours:$BENCH/series-ours.console:$BENCH/series-ours.emu" \
 		"series:stock:$BENCH/series-stock.console:$BENCH/series-stock.emu"
 	[[ ! -f $BENCH/plot.gp ]] || gnuplot "$BENCH/plot.gp"
-	python3 "$REPO/scripts/results.py" headline "$BENCH" >"$BENCH/headline.md"
 	cp "$BENCH"/{table,targets,headline}.md "$BENCH"/{bench,runs}.csv "$RESULTS"/
 	[[ ! -f $BENCH/global-iptes.svg ]] || cp "$BENCH/global-iptes.svg" "$RESULTS"/
 }

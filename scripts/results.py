@@ -1,12 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""The workbench's results: manifests, the headline table, the figure check.
+"""The workbench's results: manifests and the figure check.
 
 usage:
   results.py begin DIR COMMAND          note what a command begins with
   results.py manifest DIR STATUS        write DIR/manifest.json (scripts/results.sh)
-  results.py headline BENCH-DIR         print the headline table of a
-                                        benchmark's bench.csv
   results.py check FILE...              every figure that FILE quotes is in a
                                         committed results file it links to
   results.py quote FILE...              refresh FILE's quoted blocks from
@@ -26,7 +24,6 @@ numbers that name things rather than measure them (NAMES below). A
 directory whose manifest says "dirty" (measured with uncommitted changes)
 or that git does not track cannot be quoted.
 """
-import csv
 import datetime
 import hashlib
 import json
@@ -168,40 +165,6 @@ def manifest(directory, status):
     with open(os.path.join(directory, "manifest.json"), "w") as f:
         json.dump(m, f, indent=2)
         f.write("\n")
-
-
-# The headline: the walkers of a multi-threaded process (where every IPTE
-# is global) at 4096 pages, 1 MiB-aligned, and vmalloc+vfree.
-HEADLINE = (("mprotect", "multi", 1), ("munmap", "multi", 1),
-            ("mremap", "multi", 1), ("madv_dontneed", "multi", 1),
-            ("fork", "multi", 1), ("vmalloc", "kernel", -1))
-
-
-def per_entry(row):
-    entries = int(row["entries"])
-    return f"{int(row['guest_insns']) / entries:.1f}" if entries else "-"
-
-
-def headline(bench):
-    rows = {}
-    with open(os.path.join(bench, "bench.csv")) as f:
-        for r in csv.DictReader(f):
-            rows[(r["kernel"], r["qemu"], r["scenario"], r["threads"],
-                  int(r["pages"]), int(r["aligned"]))] = r
-    out = ["| 4096 pages | global IPTEs v7.3 | series | fewer "
-           "| guest insns series/v7.3 | insns per entry v7.3 | series |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for scen, threads, aligned in HEADLINE:
-        b = rows.get(("v7.3", "ours", scen, threads, 4096, aligned))
-        s = rows.get(("series", "ours", scen, threads, 4096, aligned))
-        if not (b and s):
-            continue
-        gb, gs = int(b["ipte_global"]), int(s["ipte_global"])
-        what = scen if threads == "kernel" else f"{scen}, {threads}-threaded"
-        out.append(f"| {what} | {gb} | {gs} | {gb / max(gs, 1):.0f}x "
-                   f"| {int(s['guest_insns']) / int(b['guest_insns']):.2f} "
-                   f"| {per_entry(b)} | {per_entry(s)} |")
-    return out
 
 
 # Numbers that name things and measure nothing: versions, the Debian
@@ -382,8 +345,6 @@ def main():
         begin(*sys.argv[2:])
     elif cmd == "manifest" and len(sys.argv) == 4:
         manifest(*sys.argv[2:])
-    elif cmd == "headline" and len(sys.argv) == 3:
-        print("\n".join(headline(sys.argv[2])))
     elif cmd == "doctor" and len(sys.argv) == 4:
         doctor(*sys.argv[2:])
     elif cmd == "quote" and len(sys.argv) > 2:

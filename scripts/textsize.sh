@@ -46,15 +46,20 @@ for tree in base series; do
 	done
 done
 
-total=0
+changed=0 moved=0
 {
 printf '%-28s %-22s %10s %10s %6s\n' config object v7.3 series delta
 for cfg in "${CONFIGS[@]}"; do
 	for o in $OBJS; do
 		b=${size[base,$cfg,$o]} s=${size[series,$cfg,$o]}
 		printf '%-28s %-22s %10d %10d %6d\n' "$cfg" "$o" "$b" "$s" $((s - b))
-		total=$((total + s - b))
+		if ((s != b)); then
+			changed=$((changed + 1))
+			moved=$((moved + (s > b ? s - b : b - s)))
+		fi
 	done
 done
-echo "text delta: $total bytes"
+# The sum of the absolute deltas: a net sum would let a gain in one object
+# hide a loss in another.
+echo "text delta: $moved bytes in $changed objects"
 } | tee "$RESULTS/textsize.txt"

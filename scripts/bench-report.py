@@ -191,15 +191,20 @@ def table(rows, varying):
 
 
 # The batched path: the walkers of a multi-threaded process and vmalloc, at
-# one table and at 16 tables, 1 MiB-aligned, on our QEMU.
+# one table and at 16 tables, 1 MiB-aligned, on our QEMU; the same walkers
+# in a single-threaded process take the path that is not batched.
 BATCHED = (("mprotect", "multi"), ("munmap", "multi"), ("mremap", "multi"),
            ("madv_dontneed", "multi"), ("madv_free", "multi"),
            ("madv_cold", "multi"), ("fork", "multi"), ("vmalloc", "kernel"))
+NOT_BATCHED = tuple((scen, "single") for scen, threads in BATCHED
+                    if threads == "multi")
 
 
-def batched_target(by):
+def path_target(by, what, scenarios, limit):
+    """The target line: on our QEMU, series/v7.3 guest instructions of
+    SCENARIOS at 256 and 4096 pages, aligned, at most LIMIT."""
     over, compared = [], 0
-    for scen, threads in BATCHED:
+    for scen, threads in scenarios:
         for pages in (256, 4096):
             k = (scen, threads, pages, -1 if threads == "kernel" else 1)
             b, s = by.get(("v7.3", "ours") + k), by.get(("series", "ours") + k)
@@ -207,13 +212,12 @@ def batched_target(by):
                 continue
             compared += 1
             r = s["guest_insns"] / b["guest_insns"]
-            if r > 1.0:
+            if r > limit:
                 over.append(f"{scen} {pages} ({r:.3f}x)")
     verdict = ("no data" if not compared else "met" if not over else
                f"MISSED in {len(over)} of {compared}: " + "; ".join(over))
-    return (f"- batched path (multi-threaded and vmalloc, 256 and 4096 "
-            f"pages, aligned): guest instructions series <= 1.00x v7.3: "
-            f"{verdict}")
+    return (f"- {what}, 256 and 4096 pages, aligned: guest instructions "
+            f"series <= {limit:.2f}x v7.3: {verdict}")
 
 
 def targets(rows):
@@ -256,7 +260,10 @@ def targets(rows):
             out.append(f"- {what}, {threads}-threaded: guest "
                        f"instructions {r:.3f}x v7.3 (target <= 1.01x): "
                        f"{'met' if r <= 1.01 else 'MISSED'}")
-    out.append(batched_target(by))
+    out.append(path_target(by, "batched path (multi-threaded and vmalloc)",
+                           BATCHED, 1.00))
+    out.append(path_target(by, "path not batched (single-threaded)",
+                           NOT_BATCHED, 1.01))
     over, compared = [], 0
     for r in rows:
         if r["kernel"] != "series" or r["qemu"] != "stock":

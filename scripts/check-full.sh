@@ -23,10 +23,11 @@ t0=$SECONDS
 results_begin check-full
 
 # The runs: "KERNEL-NAME QEMU"; the debug kernel boots with
-# debug_pagealloc=on.
+# debug_pagealloc=on, and with kasan_multi_shot so that one KASAN report does
+# not hide the next.
 RUNS=("v7.3 ours" "v7.3 stock" "series ours" "series stock" "series-debug ours")
 STRESS_RUNS=("v7.3 ours" "series ours" "series stock" "series-debug ours")
-declare -A APPEND=([v7.3]="" [series]="" [series-debug]="debug_pagealloc=on")
+declare -A APPEND=([v7.3]="" [series]="" [series-debug]="debug_pagealloc=on kasan_multi_shot")
 # Selftests the debug kernel cannot pass, and why.
 declare -A DEBUG_NOT_RUN=(
 	[pfnmap]="maps RAM through /dev/mem, which the debug kernel's STRICT_DEVMEM (needed by PAGE_TABLE_CHECK) refuses"

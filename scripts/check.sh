@@ -87,6 +87,8 @@ results_step kunit-s390
 kunit_run s390
 results_step kunit-s390-stock
 kunit_run s390 stock
+results_step kunit-s390-kasan
+kunit_run s390 kasan
 SERIES_HEAD=$head
 results_step coverage
 coverage_run

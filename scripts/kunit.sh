@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
-# kunit_run ARCH [stock]: run the series' KUnit suites with the kernel's own
-# kunit.py under QEMU, in $SRC, and print one TAP line per test.
+# kunit_run ARCH [stock|kasan]: run the series' KUnit suites with the
+# kernel's own kunit.py under QEMU, in $SRC, and print one TAP line per test.
 # Needs lib.sh, tap.sh and qemu.sh (our QEMU for s390).
 
 KUNITCONFIG=mm/tests/.kunitconfig
+# Generic KASAN with its KUnit hooks, for the s390 suite's KASAN cases
+KUNIT_KASAN_CONFIG=$REPO/config/kunit-kasan.config
 
 # kunit.py options per architecture, into the array KUNIT_ARGS.
 kunit_arch_args() {
@@ -39,30 +41,42 @@ wrapper_path() {
 	echo "$dir"
 }
 
-# The kunitconfigs of the series for ARCH, as kunit.py options, into the
-# array KUNIT_CONFIGS, and the suites that must run, into WANT_SUITES.
+# The kunitconfigs of the series for ARCH and VARIANT, as kunit.py options,
+# into the array KUNIT_CONFIGS, the suites that must run, into WANT_SUITES,
+# and a pattern of the cases that must pass (not be skipped), into
+# WANT_PASSED with their least number in WANT_NR_PASSED.
 kunit_configs() {
 	KUNIT_CONFIGS=(--kunitconfig="$KUNITCONFIG")
 	WANT_SUITES=(lazy_mmu_mode_range)
+	WANT_PASSED='' WANT_NR_PASSED=0
 	if [[ $1 == s390 && -f $SRC/arch/s390/mm/.kunitconfig ]]; then
 		KUNIT_CONFIGS+=(--kunitconfig=arch/s390/mm/.kunitconfig)
 		WANT_SUITES+=(s390_ipte_batch)
 	fi
+	if [[ $2 == kasan ]]; then
+		KUNIT_CONFIGS+=(--kunitconfig="$KUNIT_KASAN_CONFIG")
+		# the cases the run is for, skipped without KASAN's hooks
+		WANT_PASSED='s390_ipte_batch.ipte_test_kasan_*'
+		WANT_NR_PASSED=3
+	fi
 }
 
-# kunit_run ARCH [stock]: build the KUnit kernel of ARCH and run it; for
-# s390 on our QEMU (IPTE-range facility on), or with "stock" boot the same
-# kernel on Debian's QEMU (no facility). TAP lines are named "kunit ARCH"
-# or "kunit s390-stock".
+# kunit_run ARCH [stock|kasan]: build the KUnit kernel of ARCH and run it;
+# for s390 on our QEMU (IPTE-range facility on), with "stock" boot the same
+# kernel on Debian's QEMU (no facility), with "kasan" build a kernel with
+# generic KASAN too and boot it on our QEMU. TAP lines are named "kunit
+# ARCH", "kunit s390-stock" or "kunit s390-kasan".
 kunit_run() {
-	local arch=$1 qemu=${2:-ours} name=$1 build=$CACHE/build/kunit-$1
-	[[ $qemu == ours ]] || name=$arch-$qemu
-	local json=$OUT/kunit-$name.json logf=$OUT/kunit-$name.log t0=$SECONDS
+	local arch=$1 variant=${2:-} qemu=ours name=$1 build=$CACHE/build/kunit-$1
 	local cmd=run
-	[[ $qemu == ours ]] || cmd=exec
+	case $variant in
+	stock) qemu=stock cmd=exec name=$arch-stock ;;
+	kasan) name=$arch-kasan build=$CACHE/build/kunit-$arch-kasan ;;
+	esac
+	local json=$OUT/kunit-$name.json logf=$OUT/kunit-$name.log t0=$SECONDS
 	mkdir -p "$build"
 	rm -f "$json" "$build/test.log"
-	kunit_configs "$arch"
+	kunit_configs "$arch" "$variant"
 	if ! arch_has_lazy_mmu "$arch"; then
 		tap_skip "kunit $name lazy_mmu_mode suites" \
 			"$arch does not select ARCH_HAS_LAZY_MMU_MODE; running KUnit's own tests to show the $arch run works"
@@ -112,12 +126,15 @@ kunit_s390_mode() {
 # kunit_results NAME JSON LOG: one TAP line per test case, and a failure for
 # each suite of WANT_SUITES that did not run.
 kunit_results() {
-	local name=$1 json=$2 logf=$3 line suite n=0
+	local name=$1 json=$2 logf=$3 line suite n=0 passed=0
 	local -A seen=()
 	while read -r line; do
 		n=$((n + 1))
 		suite=${line#* }
 		seen[${suite%%.*}]=1
+		# shellcheck disable=SC2053 # WANT_PASSED is a pattern
+		[[ -n $WANT_PASSED && $suite == $WANT_PASSED && $line == PASS\ * ]] &&
+			passed=$((passed + 1))
 		case $line in
 		PASS\ *) tap_ok "kunit $name ${line#* }" ;;
 		SKIP\ *) tap_skip "kunit $name ${line#* }" "skipped by the test" ;;
@@ -143,4 +160,7 @@ PY
 		tail -20 "$logf" | sed 's/^/# /'
 		tap_not_ok "kunit $name: suite $suite ran ($n results; see out/kunit-$name.log)"
 	done
+	[[ -z $WANT_PASSED ]] ||
+		tap_result $((passed >= WANT_NR_PASSED)) \
+			"kunit $name: $passed cases $WANT_PASSED passed (want $WANT_NR_PASSED)"
 }
